@@ -1,0 +1,103 @@
+//! The command line: clap arguments become a validated request, then one subcommand runs.
+//!
+//! Each subcommand lives in its own file and returns `Result<ExitCode, Failure>`; this file
+//! only dispatches and turns a [`Failure`] into words on stderr. Exit codes: 0 success,
+//! 1 the thing checked or run failed (an invalid clock.yml, a failed job, an API error),
+//! 2 a usage or I/O error.
+
+pub mod clock;
+mod init;
+mod next;
+mod run;
+mod scale;
+mod status;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// `clockctl`: check schedules, try jobs and manage the clock dyno.
+#[derive(Debug, Parser)]
+#[command(name = "clockctl", version, about, propagate_version = true)]
+pub struct Clockctl {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a clock.yml and show each job's schedule and next run.
+    Validate(validate::Args),
+    /// Show the next runs of the jobs in a clock.yml, or of one expression.
+    Next(next::Args),
+    /// Run one job now, in the foreground, as the clock would.
+    Run(run::Args),
+    /// Scale the app's clock process through the Heroku Platform API (exactly one).
+    Scale(scale::Args),
+    /// Show the clock dyno's formation, state and the next runs.
+    Status(status::Args),
+    /// Write a starter clock.yml and the Procfile's clock entry into this app.
+    Init(init::Args),
+}
+
+/// A failure already put into words for the person at the terminal.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub hint: Option<String>,
+    pub code: u8,
+}
+
+impl Failure {
+    /// A failure with exit code 1.
+    pub fn new(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            hint: None,
+            code: 1,
+        }
+    }
+
+    /// A usage or I/O failure: exit code 2.
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            hint: None,
+            code: 2,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Failure {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// The entry point of the `clockctl` binary.
+pub fn clockctl_main() -> ExitCode {
+    let cli = Clockctl::parse();
+    let result = match cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Next(args) => next::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Scale(args) => scale::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Init(args) => init::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(failure) => {
+            report(&failure);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// Prints a failure on stderr: `error: MESSAGE`, then `hint: HINT`.
+pub fn report(failure: &Failure) {
+    eprintln!("error: {}", failure.message);
+    if let Some(hint) = &failure.hint {
+        eprintln!("hint: {hint}");
+    }
+}

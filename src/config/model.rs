@@ -1,0 +1,99 @@
+//! The validated configuration model: what a `clock.yml` means once every check has passed.
+//!
+//! Nothing here parses text or reports errors; [`super::parse`] builds these values only
+//! from a file that validated. Durations are `std::time::Duration`, instants are UTC, and
+//! every job carries its own fully resolved [`JobSchedule`] (zone, jitter and window
+//! included), so the runtime never looks back at the file.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+
+use crate::schedule::JobSchedule;
+
+/// Default grace between SIGTERM and SIGKILL when a run times out.
+pub const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(10);
+/// Default time the clock waits for running jobs after SIGTERM before it SIGKILLs them.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+/// Heroku sends SIGKILL this long after SIGTERM; the shutdown grace must stay below it.
+pub const HEROKU_SIGTERM_WINDOW: Duration = Duration::from_secs(30);
+/// Default first delay between retries of a failed run; doubles on every retry.
+pub const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_secs(30);
+/// Default lateness past which a due run is skipped instead of started.
+pub const DEFAULT_MISFIRE_GRACE: Duration = Duration::from_secs(60);
+/// The largest `retries` a job may ask for.
+pub const MAX_RETRIES: u32 = 10;
+
+/// A whole, valid `clock.yml`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file-wide zone (`timezone:`, default UTC); each job's schedule holds its own.
+    pub timezone: Tz,
+    /// How long the clock waits for running jobs after SIGTERM (`shutdown_grace:`).
+    pub shutdown_grace: Duration,
+    /// Every job, in the order the file lists them (disabled ones included).
+    pub jobs: Vec<Job>,
+}
+
+/// One entry of `jobs:`, with `defaults:` already applied.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The map key: `[a-z0-9][a-z0-9_-]{0,62}`.
+    pub name: String,
+    /// Run with `bash -c`.
+    pub command: String,
+    /// When it runs: the schedule, its zone, jitter and `start`/`end` window.
+    pub schedule: JobSchedule,
+    pub description: Option<String>,
+    /// `enabled: false` keeps the job in the file and out of the clock.
+    pub enabled: bool,
+    /// Past this, the run's process group gets SIGTERM, then SIGKILL after `kill_grace`.
+    pub timeout: Option<Duration>,
+    /// Between SIGTERM and SIGKILL when a run times out or is replaced.
+    pub kill_grace: Duration,
+    pub overlap: Overlap,
+    /// Extra attempts after a failed run (0 to [`MAX_RETRIES`]).
+    pub retries: u32,
+    /// The first retry's delay; each later retry doubles it.
+    pub retry_backoff: Duration,
+    /// Added to the clock's own environment for every run of this job.
+    pub env: BTreeMap<String, String>,
+    /// A run the clock reaches later than this after its due instant is skipped.
+    pub misfire_grace: Duration,
+    /// 1-based line of the job's key in the file, for messages that point back at it.
+    pub line: u32,
+}
+
+/// What happens when a run comes due while the previous run of the same job still runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Overlap {
+    /// The new run is skipped and logged.
+    #[default]
+    Skip,
+    /// The new run waits for the running one to end; at most one waits.
+    Queue,
+    /// The running one is terminated, then the new one starts.
+    Replace,
+    /// Both run side by side.
+    Allow,
+}
+
+impl Overlap {
+    /// The spelling used in `clock.yml` and in logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Overlap::Skip => "skip",
+            Overlap::Queue => "queue",
+            Overlap::Replace => "replace",
+            Overlap::Allow => "allow",
+        }
+    }
+}
+
+impl Config {
+    /// The job named `name`, if the file has one.
+    pub fn job(&self, name: &str) -> Option<&Job> {
+        self.jobs.iter().find(|job| job.name == name)
+    }
+}

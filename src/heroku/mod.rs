@@ -1,0 +1,1 @@
+//! The Heroku Platform API client. (Filled in by the scale/status work.)

@@ -1,0 +1,1 @@
+//! The Procfile's `clock:` entry. (Filled in by the buildpack work.)
