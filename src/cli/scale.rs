@@ -1,13 +1,252 @@
-//! `clockctl scale`. (Filled in by its issue's work.)
+//! `clockctl scale`: set the app's clock process to one dyno (or none), and optionally wait
+//! until it is up.
+//!
+//! The steps: refuse a quantity above 1 before anything else (two clock dynos run every job
+//! twice); resolve the app and token (nothing sent without both); `GET` the clock formation;
+//! if it already is what was asked, say so and stop; else one `PATCH` with the quantity (and
+//! `dyno_size` for `--size`). `--wait` then polls the dyno list until the clock dyno is `up`
+//! (or gone, for 0), fails at once on `crashed`, and gives up after `--timeout`.
+//! `--dry-run` shows the requests and sends none. Exit codes: 0 done (or nothing to do),
+//! 1 the API refused or failed, the dyno crashed or did not come up in time, 2 a usage
+//! error (bad flags, a quantity above 1, no app, no token).
 
+use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::heroku::session::{self, AppFlags, Session, SessionError};
+use crate::heroku::{ApiError, CLOCK_PROCESS, Dyno, FormationUpdate};
 
 use super::Failure;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// How many clock dynos: 1 runs the clock, 0 stops it. Never more than 1.
+    #[arg(long, short = 'q', default_value_t = 1, value_name = "N")]
+    quantity: u32,
+    /// The dyno size, e.g. basic, standard-1X, standard-2X (default: leave it as it is).
+    #[arg(long, short = 's', value_name = "SIZE")]
+    size: Option<String>,
+    /// Wait until the clock dyno is up (or stopped, for --quantity 0).
+    #[arg(long)]
+    wait: bool,
+    /// How long --wait waits, in seconds.
+    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    timeout: u64,
+    /// Show the requests that would be sent, and send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    app: AppArgs,
+    /// How often --wait asks for the dyno list, in milliseconds (for tests).
+    #[arg(long, hide = true, env = "CLOCKCTL_POLL_INTERVAL_MS", default_value_t = 2000)]
+    poll_interval_ms: u64,
+}
+
+/// `--app` and `--remote`, shared with `clockctl status`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AppArgs {
+    /// The Heroku app (default: HEROKU_APP, else the git remote pointing at Heroku).
+    #[arg(long, short = 'a', value_name = "APP")]
+    pub app: Option<String>,
+    /// The git remote whose Heroku app to use.
+    #[arg(long, short = 'r', value_name = "REMOTE", conflicts_with = "app")]
+    pub remote: Option<String>,
+}
+
+/// Why more than one clock dyno is refused.
+pub const ONE_CLOCK_ONLY: &str = "a clock runs every job on its own, so a second clock dyno would run every job twice";
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
-    let _ = args;
-    Err(Failure::new("not built yet"))
+    if args.quantity > 1 {
+        return Err(Failure::usage(format!(
+            "refusing to scale clock to {}: {ONE_CLOCK_ONLY}",
+            args.quantity
+        ))
+        .with_hint("use --quantity 1 (run the clock) or --quantity 0 (stop it)"));
+    }
+    init_debug_log();
+    let session = open_session(&args.app)?;
+    let update = FormationUpdate::new(i64::from(args.quantity), args.size.as_deref());
+    let app = session.app.name.clone();
+
+    if args.dry_run {
+        let client = &session.client;
+        println!("Dry run: nothing is sent. clockctl would first read the clock formation:\n");
+        print!("{}", client.formation_info_request(&app, CLOCK_PROCESS));
+        println!("\nand, only if it differs from what was asked, change it:\n");
+        print!("{}", client.formation_update_request(&app, CLOCK_PROCESS, &update));
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    block_on(async {
+        let client = &session.client;
+        let current = client
+            .formation_info(&app, CLOCK_PROCESS)
+            .await
+            .map_err(api_failure)?;
+        let before = describe_formation(current.quantity, current.size_name());
+        if current.satisfies(&update) {
+            println!("clock on {app} is already at {before}; nothing to change.");
+        } else {
+            let updated = client
+                .formation_update(&app, CLOCK_PROCESS, &update)
+                .await
+                .map_err(api_failure)?;
+            let after = describe_formation(updated.quantity, updated.size_name());
+            println!("Scaled clock on {app} from {before} to {after}.");
+        }
+        if args.wait {
+            let poll = Duration::from_millis(args.poll_interval_ms);
+            let limit = Duration::from_secs(args.timeout);
+            wait_for_clock(&session, &update, poll, limit).await?;
+        }
+        Ok(ExitCode::SUCCESS)
+    })?
+}
+
+/// `1 × Standard-1X`, or `0` when stopped.
+fn describe_formation(quantity: i64, size: Option<&str>) -> String {
+    match (quantity, size) {
+        (0, _) => "0 (stopped)".to_owned(),
+        (n, Some(size)) => format!("{n} × {size}"),
+        (n, None) => n.to_string(),
+    }
+}
+
+/// Polls the dyno list until the clock is as asked, it crashed, or `limit` passed.
+async fn wait_for_clock(
+    session: &Session,
+    update: &FormationUpdate,
+    poll: Duration,
+    limit: Duration,
+) -> Result<(), Failure> {
+    let app = &session.app.name;
+    let wanted_size = update.dyno_size.as_ref().and_then(|s| s.name.as_deref());
+    let deadline = tokio::time::Instant::now() + limit;
+    let last_seen = loop {
+        let dynos = session.client.dyno_list(app).await.map_err(api_failure)?;
+        let clocks: Vec<&Dyno> = dynos.iter().filter(|d| d.process_type == CLOCK_PROCESS).collect();
+        if let Some(crashed) = clocks.iter().find(|d| d.state == "crashed") {
+            return Err(Failure::new(format!("{} on {app} crashed", crashed.name)).with_hint(format!(
+                "read its output with `heroku logs --tail --dyno clock --app {app}`"
+            )));
+        }
+        if update.quantity == 0 {
+            if clocks.is_empty() {
+                println!("The clock on {app} is stopped.");
+                return Ok(());
+            }
+        } else {
+            let ready: Vec<&&Dyno> = clocks
+                .iter()
+                .filter(|d| d.state == "up")
+                .filter(|d| match (wanted_size, d.size.as_deref()) {
+                    (Some(wanted), Some(have)) => wanted.eq_ignore_ascii_case(have),
+                    _ => true,
+                })
+                .collect();
+            if !ready.is_empty() && clocks.iter().all(|d| d.state == "up") {
+                println!("{} on {app} is up.", ready[0].name);
+                return Ok(());
+            }
+        }
+        let seen = match clocks.as_slice() {
+            [] => "no clock dyno yet".to_owned(),
+            some => some
+                .iter()
+                .map(|d| format!("{} is {}", d.name, d.state))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        eprintln!("waiting: {seen}");
+        if tokio::time::Instant::now() + poll > deadline {
+            break seen;
+        }
+        tokio::time::sleep(poll).await;
+    };
+    Err(Failure::new(format!(
+        "the clock on {app} was not {} after {}s ({last_seen})",
+        if update.quantity == 0 { "stopped" } else { "up" },
+        limit.as_secs()
+    ))
+    .with_hint(format!(
+        "see what it is doing with `heroku ps --app {app}` and `heroku logs --tail --dyno clock --app {app}`, or wait longer with --timeout"
+    )))
+}
+
+/// Opens the API session for `args` in the current directory, printing its warnings.
+pub(super) fn open_session(args: &AppArgs) -> Result<Session, Failure> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| Path::new(".").to_path_buf());
+    let flags = AppFlags {
+        app: args.app.as_deref(),
+        remote: args.remote.as_deref(),
+    };
+    let session = session::open(&flags, &cwd).map_err(session_failure)?;
+    for warning in &session.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(session)
+}
+
+/// A session that could not open is a usage problem: the fix is a flag or a login.
+fn session_failure(error: SessionError) -> Failure {
+    let hint = error.hint();
+    let failure = Failure::usage(error.to_string());
+    match hint {
+        Some(hint) => failure.with_hint(hint),
+        None => failure,
+    }
+}
+
+pub(super) fn api_failure(error: ApiError) -> Failure {
+    let hint = error.hint();
+    let failure = Failure::new(error.to_string());
+    match hint {
+        Some(hint) => failure.with_hint(hint),
+        None => failure,
+    }
+}
+
+/// Runs `future` on a current-thread runtime built for this one command.
+pub(super) fn block_on<T>(future: impl std::future::Future<Output = T>) -> Result<T, Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
+    Ok(runtime.block_on(future))
+}
+
+/// Sends the client's debug lines (requests with the token masked, answers, retries) to
+/// stderr when `CLOCK_LOG_LEVEL` or `RUST_LOG` asks for debug or trace.
+pub(super) fn init_debug_log() {
+    let wants = |name: &str| {
+        std::env::var(name).is_ok_and(|v| {
+            let v = v.to_ascii_lowercase();
+            v.contains("debug") || v.contains("trace")
+        })
+    };
+    if wants("CLOCK_LOG_LEVEL") || wants("RUST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(std::io::stderr)
+            .without_time()
+            .try_init();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formations_read_as_words() {
+        for (from, expected) in [
+            ((0, Some("Basic")), "0 (stopped)"),
+            ((1, Some("Standard-1X")), "1 × Standard-1X"),
+            ((1, None), "1"),
+        ] {
+            assert_eq!(describe_formation(from.0, from.1), expected);
+        }
+    }
 }
