@@ -39,7 +39,12 @@ pub struct Args {
     #[command(flatten)]
     app: AppArgs,
     /// How often --wait asks for the dyno list, in milliseconds (for tests).
-    #[arg(long, hide = true, env = "CLOCKCTL_POLL_INTERVAL_MS", default_value_t = 2000)]
+    #[arg(
+        long,
+        hide = true,
+        env = "CLOCKCTL_POLL_INTERVAL_MS",
+        default_value_t = 2000
+    )]
     poll_interval_ms: u64,
 }
 
@@ -55,7 +60,8 @@ pub struct AppArgs {
 }
 
 /// Why more than one clock dyno is refused.
-pub const ONE_CLOCK_ONLY: &str = "a clock runs every job on its own, so a second clock dyno would run every job twice";
+pub const ONE_CLOCK_ONLY: &str =
+    "a clock runs every job on its own, so a second clock dyno would run every job twice";
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
     if args.quantity > 1 {
@@ -75,7 +81,10 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         println!("Dry run: nothing is sent. clockctl would first read the clock formation:\n");
         print!("{}", client.formation_info_request(&app, CLOCK_PROCESS));
         println!("\nand, only if it differs from what was asked, change it:\n");
-        print!("{}", client.formation_update_request(&app, CLOCK_PROCESS, &update));
+        print!(
+            "{}",
+            client.formation_update_request(&app, CLOCK_PROCESS, &update)
+        );
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -126,11 +135,16 @@ async fn wait_for_clock(
     let deadline = tokio::time::Instant::now() + limit;
     let last_seen = loop {
         let dynos = session.client.dyno_list(app).await.map_err(api_failure)?;
-        let clocks: Vec<&Dyno> = dynos.iter().filter(|d| d.process_type == CLOCK_PROCESS).collect();
+        let clocks: Vec<&Dyno> = dynos
+            .iter()
+            .filter(|d| d.process_type == CLOCK_PROCESS)
+            .collect();
         if let Some(crashed) = clocks.iter().find(|d| d.state == "crashed") {
-            return Err(Failure::new(format!("{} on {app} crashed", crashed.name)).with_hint(format!(
-                "read its output with `heroku logs --tail --dyno clock --app {app}`"
-            )));
+            return Err(
+                Failure::new(format!("{} on {app} crashed", crashed.name)).with_hint(format!(
+                    "read its output with `heroku logs --tail --dyno clock --app {app}`"
+                )),
+            );
         }
         if update.quantity == 0 {
             if clocks.is_empty() {

@@ -1,13 +1,312 @@
-//! `clockctl status`. (Filled in by its issue's work.)
+//! `clockctl status`: the clock formation, each clock dyno's state and age, and the next
+//! runs of the local clock.yml.
+//!
+//! Two API reads (`GET /apps/{app}/formation/clock`, `GET /apps/{app}/dynos`) and one local
+//! file; a missing clock.yml is reported, not an error, and an invalid one is reported with
+//! a pointer to `clockctl validate`. `--format json` prints one object for scripts. Exit
+//! codes as for `clockctl scale`: 0 shown, 1 the API failed, 2 usage (no app, no token).
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::config::{self, LoadError, Severity};
+use crate::heroku::{CLOCK_PROCESS, Dyno, Formation};
+
 use super::Failure;
+use super::scale::{AppArgs, api_failure, block_on, init_debug_log, open_session};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Output for people (text) or scripts (json).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// The clock.yml whose next runs to show.
+    #[arg(long, short = 'c', default_value = "clock.yml", value_name = "FILE")]
+    config: PathBuf,
+    #[command(flatten)]
+    app: AppArgs,
+    /// The instant to compute ages and next runs from, RFC 3339 (for tests).
+    #[arg(long, hide = true, env = "CLOCKCTL_NOW")]
+    now: Option<String>,
+}
+
+/// Everything `status` shows, in the shape `--format json` prints.
+#[derive(Debug, Serialize)]
+struct Report {
+    app: String,
+    formation: FormationReport,
+    dynos: Vec<DynoReport>,
+    config: ConfigReport,
+}
+
+#[derive(Debug, Serialize)]
+struct FormationReport {
+    #[serde(rename = "type")]
+    process_type: String,
+    quantity: i64,
+    size: Option<String>,
+    command: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct DynoReport {
+    name: String,
+    state: String,
+    size: Option<String>,
+    created_at: Option<String>,
+    updated_at: Option<String>,
+    /// Seconds since the dyno was created.
+    age_seconds: Option<i64>,
+    /// Seconds since its state last changed.
+    state_seconds: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct ConfigReport {
+    path: String,
+    /// `ok`, `missing`, `invalid` or `unreadable`.
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<String>,
+    jobs: Vec<JobReport>,
+}
+
+#[derive(Debug, Serialize)]
+struct JobReport {
+    name: String,
+    enabled: bool,
+    schedule: String,
+    next_run: Option<String>,
+}
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
-    let _ = args;
-    Err(Failure::new("not built yet"))
+    let now = match args.now.as_deref() {
+        None => Utc::now(),
+        Some(text) => DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| {
+                Failure::usage(format!("--now {text:?} is not an RFC 3339 instant: {e}"))
+            })?,
+    };
+    init_debug_log();
+    let session = open_session(&args.app)?;
+    let app = session.app.name.clone();
+    let (formation, dynos) = block_on(async {
+        let client = &session.client;
+        let formation = client.formation_info(&app, CLOCK_PROCESS).await?;
+        let dynos = client.dyno_list(&app).await?;
+        Ok::<_, crate::heroku::ApiError>((formation, dynos))
+    })?
+    .map_err(api_failure)?;
+
+    let report = Report {
+        app,
+        formation: formation_report(&formation),
+        dynos: dynos
+            .iter()
+            .filter(|d| d.process_type == CLOCK_PROCESS)
+            .map(|d| dyno_report(d, now))
+            .collect(),
+        config: config_report(&args.config, now),
+    };
+    match args.format {
+        Format::Json => {
+            let json = serde_json::to_string_pretty(&report)
+                .map_err(|e| Failure::new(format!("cannot write JSON: {e}")))?;
+            println!("{json}");
+        }
+        Format::Text => print!("{}", render_text(&report, now)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn formation_report(formation: &Formation) -> FormationReport {
+    FormationReport {
+        process_type: formation.process_type.clone(),
+        quantity: formation.quantity,
+        size: formation.size_name().map(str::to_owned),
+        command: formation.command.clone(),
+    }
+}
+
+fn seconds_since(stamp: Option<&str>, now: DateTime<Utc>) -> Option<i64> {
+    let at = DateTime::parse_from_rfc3339(stamp?).ok()?;
+    Some((now - at.with_timezone(&Utc)).num_seconds().max(0))
+}
+
+fn dyno_report(dyno: &Dyno, now: DateTime<Utc>) -> DynoReport {
+    DynoReport {
+        name: dyno.name.clone(),
+        state: dyno.state.clone(),
+        size: dyno.size.clone(),
+        created_at: dyno.created_at.clone(),
+        updated_at: dyno.updated_at.clone(),
+        age_seconds: seconds_since(dyno.created_at.as_deref(), now),
+        state_seconds: seconds_since(dyno.updated_at.as_deref(), now),
+    }
+}
+
+fn config_report(path: &std::path::Path, now: DateTime<Utc>) -> ConfigReport {
+    let mut report = ConfigReport {
+        path: path.display().to_string(),
+        status: "ok",
+        problem: None,
+        jobs: Vec::new(),
+    };
+    if !path.exists() {
+        report.status = "missing";
+        return report;
+    }
+    let parsed = match config::load(path, now) {
+        Ok((_, parsed)) => parsed,
+        Err(LoadError::Io { source, .. }) => {
+            report.status = "unreadable";
+            report.problem = Some(source.to_string());
+            return report;
+        }
+    };
+    let Some(config) = parsed.config else {
+        let errors = parsed
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        report.status = "invalid";
+        report.problem = Some(format!(
+            "{errors} error{}; run `clockctl validate` to see {}",
+            if errors == 1 { "" } else { "s" },
+            if errors == 1 { "it" } else { "them" }
+        ));
+        return report;
+    };
+    report.jobs = config
+        .jobs
+        .iter()
+        .map(|job| JobReport {
+            name: job.name.clone(),
+            enabled: job.enabled,
+            schedule: job.schedule.describe(),
+            next_run: job
+                .enabled
+                .then(|| job.schedule.next_after(now))
+                .flatten()
+                .map(|fire| fire.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        })
+        .collect();
+    report
+}
+
+/// `3d 4h`, `2h 5m`, `4m 10s`, `12s`.
+fn human_duration(seconds: i64) -> String {
+    let (d, h, m, s) = (
+        seconds / 86_400,
+        seconds % 86_400 / 3600,
+        seconds % 3600 / 60,
+        seconds % 60,
+    );
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m {s}s"),
+        (0, _, _) => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h"),
+    }
+}
+
+fn render_text(report: &Report, now: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    let f = &report.formation;
+    out.push_str(&format!("app: {}\n", report.app));
+    let size = f.size.as_deref().unwrap_or("unknown size");
+    let command = f
+        .command
+        .as_deref()
+        .map(|c| format!(", command `{c}`"))
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "clock formation: quantity {}, {size}{command}\n",
+        f.quantity
+    ));
+    if f.quantity == 0 {
+        out.push_str("  the clock is stopped: `clockctl scale` starts it\n");
+    }
+    out.push_str("clock dynos:\n");
+    if report.dynos.is_empty() {
+        out.push_str("  none running\n");
+    }
+    for dyno in &report.dynos {
+        let state_for = dyno
+            .state_seconds
+            .map(|s| format!(" for {}", human_duration(s)))
+            .unwrap_or_default();
+        let age = dyno
+            .age_seconds
+            .map(|s| format!(", started {} ago", human_duration(s)))
+            .unwrap_or_default();
+        let since = dyno
+            .updated_at
+            .as_deref()
+            .map(|t| format!(" (since {t})"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {}: {}{state_for}{age}{since}\n",
+            dyno.name, dyno.state
+        ));
+    }
+    let c = &report.config;
+    match c.status {
+        "missing" => out.push_str(&format!("next runs: no {} here, so none to show\n", c.path)),
+        "ok" => {
+            let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            out.push_str(&format!("next runs ({}, from {stamp}):\n", c.path));
+            if c.jobs.is_empty() {
+                out.push_str("  no jobs\n");
+            }
+            let width = c.jobs.iter().map(|j| j.name.len()).max().unwrap_or(0);
+            for job in &c.jobs {
+                let next = match (&job.next_run, job.enabled) {
+                    (_, false) => "disabled".to_owned(),
+                    (Some(at), true) => at.clone(),
+                    (None, true) => "no more runs".to_owned(),
+                };
+                out.push_str(&format!(
+                    "  {:width$}  {next:20}  {}\n",
+                    job.name, job.schedule
+                ));
+            }
+        }
+        _ => out.push_str(&format!(
+            "next runs: {} is {}: {}\n",
+            c.path,
+            c.status,
+            c.problem.as_deref().unwrap_or("")
+        )),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_words() {
+        for (from, expected) in [
+            (0, "0s"),
+            (59, "59s"),
+            (250, "4m 10s"),
+            (7500, "2h 5m"),
+            (273_600, "3d 4h"),
+        ] {
+            assert_eq!(human_duration(from), expected, "{from}s");
+        }
+    }
 }

@@ -275,7 +275,10 @@ mod tests {
             app_from_git_url("https://git.heroku.example/x.git", &endpoint).as_deref(),
             Some("x")
         );
-        assert_eq!(app_from_git_url("https://git.heroku.com/x.git", &endpoint), None);
+        assert_eq!(
+            app_from_git_url("https://git.heroku.com/x.git", &endpoint),
+            None
+        );
     }
 
     #[test]
@@ -285,7 +288,10 @@ mod tests {
             parse_remote_urls(output),
             vec![
                 ("origin".to_owned(), "git@github.com:me/app.git".to_owned()),
-                ("heroku".to_owned(), "https://git.heroku.com/app.git".to_owned()),
+                (
+                    "heroku".to_owned(),
+                    "https://git.heroku.com/app.git".to_owned()
+                ),
                 ("a.b".to_owned(), "git@heroku.com:x.git".to_owned()),
             ]
         );
@@ -298,52 +304,105 @@ mod tests {
         }
     }
 
+    type Expected = Result<(&'static str, AppSource), AppError>;
+
     #[test]
     fn resolves_in_the_heroku_cli_order() {
-        let two = [remote("staging", "app-staging"), remote("production", "app-prod")];
+        let two = [
+            remote("staging", "app-staging"),
+            remote("production", "app-prod"),
+        ];
         let one = [remote("heroku", "app-one")];
         let same = [remote("heroku", "app-one"), remote("prod", "app-one")];
-        let table: Vec<(AppQuery<'_>, Result<(&str, AppSource), AppError>)> = vec![
+        let table: Vec<(AppQuery<'_>, Expected)> = vec![
             (
-                AppQuery { flag_app: Some("flag"), env_app: Some("env"), remotes: &two, ..Default::default() },
+                AppQuery {
+                    flag_app: Some("flag"),
+                    env_app: Some("env"),
+                    remotes: &two,
+                    ..Default::default()
+                },
                 Ok(("flag", AppSource::Flag)),
             ),
             (
-                AppQuery { env_app: Some("env"), remotes: &two, ..Default::default() },
+                AppQuery {
+                    env_app: Some("env"),
+                    remotes: &two,
+                    ..Default::default()
+                },
                 Ok(("env", AppSource::EnvVar)),
             ),
             (
-                AppQuery { flag_remote: Some("production"), env_app: Some("env"), remotes: &two, ..Default::default() },
+                AppQuery {
+                    flag_remote: Some("production"),
+                    env_app: Some("env"),
+                    remotes: &two,
+                    ..Default::default()
+                },
                 Ok(("app-prod", AppSource::GitRemote("production".into()))),
             ),
             (
-                AppQuery { remotes: &one, ..Default::default() },
+                AppQuery {
+                    remotes: &one,
+                    ..Default::default()
+                },
                 Ok(("app-one", AppSource::GitRemote("heroku".into()))),
             ),
             (
-                AppQuery { remotes: &same, ..Default::default() },
+                AppQuery {
+                    remotes: &same,
+                    ..Default::default()
+                },
                 Ok(("app-one", AppSource::GitRemote("heroku".into()))),
             ),
             (
-                AppQuery { configured_remote: Some("staging"), remotes: &two, ..Default::default() },
+                AppQuery {
+                    configured_remote: Some("staging"),
+                    remotes: &two,
+                    ..Default::default()
+                },
                 Ok(("app-staging", AppSource::GitRemote("staging".into()))),
             ),
             (
-                AppQuery { remotes: &two, ..Default::default() },
-                Err(AppError::Ambiguous { candidates: two.to_vec() }),
+                AppQuery {
+                    remotes: &two,
+                    ..Default::default()
+                },
+                Err(AppError::Ambiguous {
+                    candidates: two.to_vec(),
+                }),
             ),
             (
-                AppQuery { flag_remote: Some("nope"), remotes: &two, ..Default::default() },
-                Err(AppError::RemoteNotFound { remote: "nope".into(), available: two.to_vec() }),
+                AppQuery {
+                    flag_remote: Some("nope"),
+                    remotes: &two,
+                    ..Default::default()
+                },
+                Err(AppError::RemoteNotFound {
+                    remote: "nope".into(),
+                    available: two.to_vec(),
+                }),
             ),
-            (AppQuery { env_app: Some(" "), ..Default::default() }, Err(AppError::Missing)),
+            (
+                AppQuery {
+                    env_app: Some(" "),
+                    ..Default::default()
+                },
+                Err(AppError::Missing),
+            ),
         ];
         for (query, expected) in table {
-            let got = resolve(&query).map(|app| app.name.clone()).map_err(|e| e.clone());
+            let got = resolve(&query)
+                .map(|app| app.name.clone())
+                .map_err(|e| e.clone());
             let expected_name = expected.clone().map(|(name, _)| name.to_owned());
             assert_eq!(got, expected_name, "query {query:?}");
             if let Ok((_, source)) = expected {
-                assert_eq!(resolve(&query).expect("resolves").source, source, "query {query:?}");
+                assert_eq!(
+                    resolve(&query).expect("resolves").source,
+                    source,
+                    "query {query:?}"
+                );
             }
         }
     }

@@ -156,31 +156,25 @@ fn segment(value: &str) -> String {
         .collect()
 }
 
-/// The innermost causes of a transport error, joined: "… : Connection refused".
+/// A transport error in a few words: what failed and its innermost cause
+/// ("connection failed: Connection refused (os error 111)").
 fn describe_transport(error: &reqwest::Error) -> String {
-    let mut words = vec![error.without_url_ref()];
+    let what = if error.is_timeout() {
+        "no answer in time"
+    } else if error.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    let mut innermost = None;
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        words.push(cause.to_string());
+        innermost = Some(cause.to_string());
         source = cause.source();
     }
-    words.dedup();
-    words.join(": ")
-}
-
-trait WithoutUrl {
-    fn without_url_ref(&self) -> String;
-}
-
-impl WithoutUrl for reqwest::Error {
-    fn without_url_ref(&self) -> String {
-        if self.is_timeout() {
-            "no answer in time".to_owned()
-        } else if self.is_connect() {
-            "connection failed".to_owned()
-        } else {
-            "request failed".to_owned()
-        }
+    match innermost {
+        Some(cause) => format!("{what}: {cause}"),
+        None => what.to_owned(),
     }
 }
 
@@ -217,7 +211,12 @@ impl Client {
     }
 
     /// The request for `method path` with `body`, ready to send or show.
-    pub fn prepare(&self, method: reqwest::Method, path: &str, body: Option<String>) -> PreparedRequest {
+    pub fn prepare(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<String>,
+    ) -> PreparedRequest {
         PreparedRequest {
             method,
             url: format!("{}{path}", self.base_url),
@@ -251,9 +250,16 @@ impl Client {
     ///
     /// # Errors
     /// [`ApiError`] as described in [`super::error`].
-    pub async fn formation_info(&self, app: &str, process_type: &str) -> Result<Formation, ApiError> {
+    pub async fn formation_info(
+        &self,
+        app: &str,
+        process_type: &str,
+    ) -> Result<Formation, ApiError> {
         let request = self.formation_info_request(app, process_type);
-        let subject = Subject { app, process_type: Some(process_type) };
+        let subject = Subject {
+            app,
+            process_type: Some(process_type),
+        };
         match self.send(&request, &subject).await {
             Err(mut error) if error.kind == ApiErrorKind::NotFound => {
                 error.kind = match self.app_info(app).await {
@@ -280,7 +286,10 @@ impl Client {
         update: &FormationUpdate,
     ) -> Result<Formation, ApiError> {
         let request = self.formation_update_request(app, process_type, update);
-        let subject = Subject { app, process_type: Some(process_type) };
+        let subject = Subject {
+            app,
+            process_type: Some(process_type),
+        };
         self.send(&request, &subject).await.map_err(|mut error| {
             if error.kind == ApiErrorKind::NotFound {
                 error.kind = ApiErrorKind::NoProcessType;
@@ -294,8 +303,15 @@ impl Client {
     /// # Errors
     /// [`ApiError`]; a 404 means the app is missing.
     pub async fn dyno_list(&self, app: &str) -> Result<Vec<Dyno>, ApiError> {
-        let request = self.prepare(reqwest::Method::GET, &format!("/apps/{}/dynos", segment(app)), None);
-        let subject = Subject { app, process_type: None };
+        let request = self.prepare(
+            reqwest::Method::GET,
+            &format!("/apps/{}/dynos", segment(app)),
+            None,
+        );
+        let subject = Subject {
+            app,
+            process_type: None,
+        };
         self.send(&request, &subject).await.map_err(app_not_found)
     }
 
@@ -304,8 +320,15 @@ impl Client {
     /// # Errors
     /// [`ApiError`]; a 404 means the app is missing.
     pub async fn app_info(&self, app: &str) -> Result<(), ApiError> {
-        let request = self.prepare(reqwest::Method::GET, &format!("/apps/{}", segment(app)), None);
-        let subject = Subject { app, process_type: None };
+        let request = self.prepare(
+            reqwest::Method::GET,
+            &format!("/apps/{}", segment(app)),
+            None,
+        );
+        let subject = Subject {
+            app,
+            process_type: None,
+        };
         self.send::<serde_json::Value>(&request, &subject)
             .await
             .map(drop)
@@ -384,7 +407,10 @@ impl Client {
                 error.elapsed = elapsed;
                 return Err(error);
             }
-            tracing::debug!("retrying in {delay:?} (attempt {attempts} failed: {:?})", error.kind);
+            tracing::debug!(
+                "retrying in {delay:?} (attempt {attempts} failed: {:?})",
+                error.kind
+            );
             tokio::time::sleep(delay).await;
         }
     }
@@ -441,9 +467,21 @@ mod tests {
     #[test]
     fn backoff_doubles_up_to_the_cap() {
         let policy = RetryPolicy::default();
-        let table = [(1, 500), (2, 1000), (3, 2000), (4, 4000), (5, 8000), (6, 8000), (40, 8000)];
+        let table = [
+            (1, 500),
+            (2, 1000),
+            (3, 2000),
+            (4, 4000),
+            (5, 8000),
+            (6, 8000),
+            (40, 8000),
+        ];
         for (from, expected) in table {
-            assert_eq!(policy.backoff(from), Duration::from_millis(expected), "retry {from}");
+            assert_eq!(
+                policy.backoff(from),
+                Duration::from_millis(expected),
+                "retry {from}"
+            );
         }
     }
 
@@ -463,9 +501,15 @@ mod tests {
             .formation_update_request("my-app", "clock", &FormationUpdate::new(1, None))
             .to_string();
         assert!(!shown.contains("tok-very-secret"), "{shown}");
-        assert!(shown.starts_with("PATCH https://api.heroku.com/apps/my-app/formation/clock\n"), "{shown}");
+        assert!(
+            shown.starts_with("PATCH https://api.heroku.com/apps/my-app/formation/clock\n"),
+            "{shown}"
+        );
         assert!(shown.contains("Authorization: Bearer ***\n"), "{shown}");
-        assert!(shown.contains("Content-Type: application/json\n"), "{shown}");
+        assert!(
+            shown.contains("Content-Type: application/json\n"),
+            "{shown}"
+        );
         assert!(shown.ends_with("\n{\"quantity\":1}\n"), "{shown}");
     }
 }

@@ -206,7 +206,11 @@ mod tests {
     fn nothing_found_is_missing() {
         let empty = tempfile::tempdir().expect("tempdir");
         let other = home_with_netrc("machine other.example password x", 0o600);
-        for (home, has_netrc) in [(Some(empty.path()), false), (Some(other.path()), true), (None, false)] {
+        for (home, has_netrc) in [
+            (Some(empty.path()), false),
+            (Some(other.path()), true),
+            (None, false),
+        ] {
             match find(None, home, "api.heroku.com") {
                 Err(CredentialsError::Missing { netrc, .. }) => {
                     assert_eq!(netrc.is_some(), has_netrc, "home {home:?}")

@@ -93,18 +93,31 @@ impl Endpoint {
 mod tests {
     use super::*;
 
+    /// Base URL, netrc machine, git SSH host, git HTTPS host.
+    type Resolved = (&'static str, &'static str, &'static str, &'static str);
+
     #[test]
     fn resolves_heroku_host_as_the_heroku_cli_does() {
-        let table: &[(Option<&str>, Option<&str>, (&str, &str, &str, &str))] = &[
+        let table: &[(Option<&str>, Option<&str>, Resolved)] = &[
             (
                 None,
                 None,
-                ("https://api.heroku.com", "api.heroku.com", "heroku.com", "git.heroku.com"),
+                (
+                    "https://api.heroku.com",
+                    "api.heroku.com",
+                    "heroku.com",
+                    "git.heroku.com",
+                ),
             ),
             (
                 Some(""),
                 None,
-                ("https://api.heroku.com", "api.heroku.com", "heroku.com", "git.heroku.com"),
+                (
+                    "https://api.heroku.com",
+                    "api.heroku.com",
+                    "heroku.com",
+                    "git.heroku.com",
+                ),
             ),
             (
                 Some("heroku.example"),
@@ -119,7 +132,12 @@ mod tests {
             (
                 Some("http://127.0.0.1:5000"),
                 None,
-                ("http://127.0.0.1:5000", "127.0.0.1:5000", "heroku.com", "git.heroku.com"),
+                (
+                    "http://127.0.0.1:5000",
+                    "127.0.0.1:5000",
+                    "heroku.com",
+                    "git.heroku.com",
+                ),
             ),
             (
                 Some("https://proxy.example/heroku/"),

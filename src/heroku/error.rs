@@ -138,7 +138,10 @@ impl fmt::Display for ApiError {
         let said = self.said();
         let tries = match self.attempts {
             0 | 1 => String::new(),
-            n => format!(" after {n} attempts over {:.1}s", self.elapsed.as_secs_f64()),
+            n => format!(
+                " after {n} attempts over {:.1}s",
+                self.elapsed.as_secs_f64()
+            ),
         };
         match self.kind {
             ApiErrorKind::Unauthorized => write!(f, "Heroku did not accept the API token{said}")?,
@@ -146,8 +149,13 @@ impl fmt::Display for ApiError {
                 f,
                 "the account needs a second factor for this request, which a plain token cannot give{said}"
             )?,
-            ApiErrorKind::Forbidden => write!(f, "your account has no access to the app `{app}`{said}")?,
-            ApiErrorKind::AppNotFound => write!(f, "there is no app named `{app}` that your account can see{said}")?,
+            ApiErrorKind::Forbidden => {
+                write!(f, "your account has no access to the app `{app}`{said}")?
+            }
+            ApiErrorKind::AppNotFound => write!(
+                f,
+                "there is no app named `{app}` that your account can see{said}"
+            )?,
             ApiErrorKind::NoProcessType => write!(
                 f,
                 "the app's current release has no {} process{said}",
@@ -155,11 +163,20 @@ impl fmt::Display for ApiError {
             )?,
             ApiErrorKind::NotFound => write!(f, "not found{said}")?,
             ApiErrorKind::Invalid => write!(f, "Heroku refused the request{said}")?,
-            ApiErrorKind::RateLimited => write!(f, "Heroku kept rate-limiting the requests{said}{tries}")?,
+            ApiErrorKind::RateLimited => {
+                write!(f, "Heroku kept rate-limiting the requests{said}{tries}")?
+            }
             ApiErrorKind::Unavailable => write!(f, "the Heroku API kept failing{said}{tries}")?,
-            ApiErrorKind::Unreachable => write!(f, "could not connect to the Heroku API{said}{tries}")?,
-            ApiErrorKind::TimedOut => write!(f, "the Heroku API did not answer in time{said}{tries}")?,
-            ApiErrorKind::BadResponse => write!(f, "the Heroku API sent an answer clockctl cannot read{said}")?,
+            ApiErrorKind::Unreachable => {
+                write!(f, "could not connect to the Heroku API{said}{tries}")?
+            }
+            ApiErrorKind::TimedOut => {
+                write!(f, "the Heroku API did not answer in time{said}{tries}")?
+            }
+            ApiErrorKind::BadResponse => write!(
+                f,
+                "the Heroku API sent an answer clockctl cannot read{said}"
+            )?,
             ApiErrorKind::Other => write!(f, "the Heroku API request failed{said}")?,
         }
         write!(
@@ -212,22 +229,42 @@ mod tests {
     fn words_say_what_happened_and_what_to_do() {
         let table = [
             (
-                error(ApiErrorKind::Unauthorized, 401, "unauthorized", "Invalid credentials provided."),
+                error(
+                    ApiErrorKind::Unauthorized,
+                    401,
+                    "unauthorized",
+                    "Invalid credentials provided.",
+                ),
                 "Heroku did not accept the API token (401 unauthorized: Invalid credentials provided.)\n  request: GET https://api.heroku.com/apps/my-app/formation/clock (Request-Id 0000)",
                 Some("heroku login"),
             ),
             (
-                error(ApiErrorKind::TwoFactor, 403, "two_factor", "A second authentication factor is required."),
+                error(
+                    ApiErrorKind::TwoFactor,
+                    403,
+                    "two_factor",
+                    "A second authentication factor is required.",
+                ),
                 "the account needs a second factor for this request, which a plain token cannot give (403 two_factor: A second authentication factor is required.)\n  request: GET https://api.heroku.com/apps/my-app/formation/clock (Request-Id 0000)",
                 Some("heroku authorizations:create"),
             ),
             (
-                error(ApiErrorKind::NoProcessType, 404, "not_found", "Couldn't find that process type (clock)."),
+                error(
+                    ApiErrorKind::NoProcessType,
+                    404,
+                    "not_found",
+                    "Couldn't find that process type (clock).",
+                ),
                 "the app's current release has no clock process (404 not_found: Couldn't find that process type (clock).)\n  request: GET https://api.heroku.com/apps/my-app/formation/clock (Request-Id 0000)",
                 Some("buildpack"),
             ),
             (
-                error(ApiErrorKind::AppNotFound, 404, "not_found", "Couldn't find that app."),
+                error(
+                    ApiErrorKind::AppNotFound,
+                    404,
+                    "not_found",
+                    "Couldn't find that app.",
+                ),
                 "there is no app named `my-app` that your account can see (404 not_found: Couldn't find that app.)\n  request: GET https://api.heroku.com/apps/my-app/formation/clock (Request-Id 0000)",
                 Some("--app"),
             ),
@@ -235,7 +272,10 @@ mod tests {
         for (from, message, hint) in table {
             assert_eq!(from.to_string(), message);
             let got = from.hint().unwrap_or_default();
-            assert!(hint.is_none_or(|h| got.contains(h)), "hint {got:?} lacks {hint:?}");
+            assert!(
+                hint.is_none_or(|h| got.contains(h)),
+                "hint {got:?} lacks {hint:?}"
+            );
         }
     }
 }

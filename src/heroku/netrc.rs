@@ -75,10 +75,13 @@ pub fn parse(text: &str) -> Result<Netrc, NetrcSyntaxError> {
     let mut current = Current::None;
     while let Some((word, line)) = lexer.next_token() {
         let mut value_of = |keyword: &str| {
-            lexer.next_token().map(|(value, _)| value).ok_or_else(|| NetrcSyntaxError {
-                line,
-                keyword: keyword.to_owned(),
-            })
+            lexer
+                .next_token()
+                .map(|(value, _)| value)
+                .ok_or_else(|| NetrcSyntaxError {
+                    line,
+                    keyword: keyword.to_owned(),
+                })
         };
         match word.as_str() {
             "machine" => {
@@ -147,9 +150,7 @@ impl Lexer<'_> {
             if let Some(quoted) = trimmed.strip_prefix('"') {
                 return Some((self.read_quoted(quoted), line));
             }
-            let end = trimmed
-                .find(char::is_whitespace)
-                .unwrap_or(trimmed.len());
+            let end = trimmed.find(char::is_whitespace).unwrap_or(trimmed.len());
             self.pos += end;
             return Some((trimmed[..end].to_owned(), line));
         }
@@ -246,7 +247,11 @@ mod tests {
                 Some("first"),
             ),
             // Host names compare without case.
-            ("machine API.Heroku.com password tok-5", "api.heroku.com", Some("tok-5")),
+            (
+                "machine API.Heroku.com password tok-5",
+                "api.heroku.com",
+                Some("tok-5"),
+            ),
             // The default entry answers for any other host.
             (
                 "machine other.example password no\ndefault login anonymous password tok-6\n",
@@ -272,13 +277,25 @@ mod tests {
                 Some("a b\"c"),
             ),
             // Values before any entry belong to nothing.
-            ("password stray\nmachine other password x", "api.heroku.com", None),
+            (
+                "password stray\nmachine other password x",
+                "api.heroku.com",
+                None,
+            ),
             // No entry at all.
             ("", "api.heroku.com", None),
             // An unknown keyword is skipped.
-            ("machine api.heroku.com port 443 password tok-9", "api.heroku.com", Some("tok-9")),
+            (
+                "machine api.heroku.com port 443 password tok-9",
+                "api.heroku.com",
+                Some("tok-9"),
+            ),
             // A custom API host (HEROKU_HOST) with a port.
-            ("machine 127.0.0.1:5000 password tok-10", "127.0.0.1:5000", Some("tok-10")),
+            (
+                "machine 127.0.0.1:5000 password tok-10",
+                "127.0.0.1:5000",
+                Some("tok-10"),
+            ),
         ];
         for (from, host, expected) in table {
             assert_eq!(

@@ -113,12 +113,36 @@ mod tests {
     #[test]
     fn satisfies_compares_quantity_and_size() {
         let table = [
-            (formation(1, None, Some("Basic")), FormationUpdate::new(1, None), true),
-            (formation(0, None, Some("Basic")), FormationUpdate::new(1, None), false),
-            (formation(1, None, Some("Standard-1X")), FormationUpdate::new(1, Some("standard-1x")), true),
-            (formation(1, None, Some("Basic")), FormationUpdate::new(1, Some("standard-1x")), false),
-            (formation(1, Some("Standard-2X"), None), FormationUpdate::new(1, Some("standard-2x")), true),
-            (formation(1, None, None), FormationUpdate::new(1, Some("basic")), false),
+            (
+                formation(1, None, Some("Basic")),
+                FormationUpdate::new(1, None),
+                true,
+            ),
+            (
+                formation(0, None, Some("Basic")),
+                FormationUpdate::new(1, None),
+                false,
+            ),
+            (
+                formation(1, None, Some("Standard-1X")),
+                FormationUpdate::new(1, Some("standard-1x")),
+                true,
+            ),
+            (
+                formation(1, None, Some("Basic")),
+                FormationUpdate::new(1, Some("standard-1x")),
+                false,
+            ),
+            (
+                formation(1, Some("Standard-2X"), None),
+                FormationUpdate::new(1, Some("standard-2x")),
+                true,
+            ),
+            (
+                formation(1, None, None),
+                FormationUpdate::new(1, Some("basic")),
+                false,
+            ),
         ];
         for (from, update, expected) in table {
             assert_eq!(from.satisfies(&update), expected, "{from:?} vs {update:?}");
@@ -129,7 +153,10 @@ mod tests {
     fn update_bodies_follow_the_schema() {
         for (from, expected) in [
             (FormationUpdate::new(1, None), r#"{"quantity":1}"#),
-            (FormationUpdate::new(0, Some("basic")), r#"{"quantity":0,"dyno_size":{"name":"basic"}}"#),
+            (
+                FormationUpdate::new(0, Some("basic")),
+                r#"{"quantity":0,"dyno_size":{"name":"basic"}}"#,
+            ),
         ] {
             assert_eq!(serde_json::to_string(&from).expect("serializes"), expected);
         }

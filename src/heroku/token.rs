@@ -52,8 +52,14 @@ mod tests {
             ("Debug", format!("{token:?}")),
             ("Debug in a struct", format!("{:?}", Some(&token))),
         ] {
-            assert!(!rendered.contains("secret"), "{from} leaked the token: {rendered}");
-            assert!(rendered.contains(MASK), "{from} did not print the mask: {rendered}");
+            assert!(
+                !rendered.contains("secret"),
+                "{from} leaked the token: {rendered}"
+            );
+            assert!(
+                rendered.contains(MASK),
+                "{from} did not print the mask: {rendered}"
+            );
         }
         assert_eq!(token.expose(), "hrku-secret-value");
     }

@@ -1,0 +1,136 @@
+//! `clockctl status` against the fake Platform API: the formation, the clock dynos with
+//! their state and age, and the next runs of a local clock.yml.
+
+mod support_heroku;
+
+use serde_json::{Value, json};
+use support_heroku::{FakeHeroku, Reply, Sandbox, dyno, dynos_path, formation, formation_path};
+
+/// 2026-11-30T06:00:00Z: the dynos were created at 04:00 and changed state at 05:55.
+const NOW: &str = "2026-11-30T06:00:00Z";
+
+fn running_server() -> FakeHeroku {
+    let server = FakeHeroku::start();
+    server.on(
+        "GET",
+        &formation_path(),
+        vec![Reply::ok(formation(1, "Standard-1X"))],
+    );
+    server.on(
+        "GET",
+        &dynos_path(),
+        vec![Reply::ok(json!([
+            dyno("web.1", "web", "up", "Basic"),
+            dyno("clock.1", "clock", "up", "Standard-1X"),
+        ]))],
+    );
+    server
+}
+
+#[test]
+fn status_text_shows_formation_dynos_and_a_missing_config() {
+    let server = running_server();
+    let out = Sandbox::new(&server).clockctl(&["status", "--now", NOW]);
+    out.expect_code(0);
+    assert_eq!(
+        out.stdout,
+        "app: clock-demo\n\
+         clock formation: quantity 1, Standard-1X, command `clock`\n\
+         clock dynos:\n  \
+         clock.1: up for 5m 0s, started 2h 0m ago (since 2026-11-30T05:55:00Z)\n\
+         next runs: no clock.yml here, so none to show\n"
+    );
+    assert_eq!(
+        server.request_lines(),
+        [
+            format!("GET {}", formation_path()),
+            format!("GET {}", dynos_path())
+        ]
+    );
+    server.assert_schema_followed();
+}
+
+#[test]
+fn status_json_is_one_object_for_scripts() {
+    let server = running_server();
+    let out = Sandbox::new(&server).clockctl(&[
+        "status",
+        "--format",
+        "json",
+        "--now",
+        NOW,
+        "--config",
+        "other.yml",
+    ]);
+    out.expect_code(0);
+    let report: Value = serde_json::from_str(&out.stdout).expect("stdout is JSON");
+    assert_eq!(
+        report,
+        json!({
+            "app": "clock-demo",
+            "formation": {"type": "clock", "quantity": 1, "size": "Standard-1X", "command": "clock"},
+            "dynos": [{
+                "name": "clock.1",
+                "state": "up",
+                "size": "Standard-1X",
+                "created_at": "2026-11-30T04:00:00Z",
+                "updated_at": "2026-11-30T05:55:00Z",
+                "age_seconds": 7200,
+                "state_seconds": 300
+            }],
+            "config": {"path": "other.yml", "status": "missing", "jobs": []}
+        })
+    );
+    server.assert_schema_followed();
+}
+
+#[test]
+fn status_of_a_stopped_clock_says_how_to_start_it() {
+    let server = FakeHeroku::start();
+    server.on(
+        "GET",
+        &formation_path(),
+        vec![Reply::ok(formation(0, "Basic"))],
+    );
+    server.on(
+        "GET",
+        &dynos_path(),
+        vec![Reply::ok(json!([dyno("web.1", "web", "up", "Basic")]))],
+    );
+    let out = Sandbox::new(&server).clockctl(&["status", "--now", NOW]);
+    out.expect_code(0);
+    assert!(
+        out.stdout
+            .contains("the clock is stopped: `clockctl scale` starts it"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("clock dynos:\n  none running\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn status_reports_api_errors_like_scale() {
+    let server = FakeHeroku::start();
+    server.on(
+        "GET",
+        &formation_path(),
+        vec![Reply::error(
+            401,
+            "unauthorized",
+            "Invalid credentials provided.",
+        )],
+    );
+    let out = Sandbox::new(&server).clockctl(&["status"]);
+    out.expect_code(1);
+    assert!(
+        out.stderr
+            .contains("error: Heroku did not accept the API token"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(server.requests().len(), 1);
+}
