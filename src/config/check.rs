@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::fields::{At, Fields, ScheduleSource, Section, list};
+use super::fields::{At, Fields, SCHEDULE_KEYS, ScheduleSource, Section, list};
 use super::model::{
     Config, DEFAULT_KILL_GRACE, DEFAULT_MISFIRE_GRACE, DEFAULT_RETRY_BACKOFF,
     DEFAULT_SHUTDOWN_GRACE, HEROKU_SIGTERM_WINDOW, Job,
@@ -323,7 +323,10 @@ impl Checker<'_> {
         };
         let fields = fields.or_defaults(defaults);
         let command = fields.command.clone();
-        if command.is_none() && !self.has_key(value, "command") {
+        if command.is_none()
+            && !self.has_key(value, "command")
+            && !fields.typos.contains(&"command")
+        {
             self.error(
                 &key.span,
                 format!("job \"{}\" has no command", name.escape_debug()),
@@ -331,6 +334,7 @@ impl Checker<'_> {
             );
         }
         let schedule = match &fields.schedule {
+            None if fields.typos.iter().any(|t| SCHEDULE_KEYS.contains(t)) => None,
             None => {
                 self.error(
                     &key.span,

@@ -76,6 +76,9 @@ pub(super) struct Fields {
     pub start: Option<At<AtTime>>,
     pub end: Option<At<AtTime>>,
     pub misfire_grace: Option<Duration>,
+    /// Keys that an unknown key was probably meant to be (`comand` → `command`), so the
+    /// checker does not also report them missing.
+    pub typos: Vec<&'static str>,
 }
 
 impl Fields {
@@ -212,7 +215,7 @@ impl Checker<'_> {
                 }
             }
             _ => {
-                let (allowed, what): (Vec<&str>, String) = match section {
+                let (allowed, what): (Vec<&'static str>, String) = match section {
                     Section::Job(name) => (
                         std::iter::once("command")
                             .chain(SCHEDULE_KEYS)
@@ -222,7 +225,9 @@ impl Checker<'_> {
                     ),
                     Section::Defaults => (SETTING_KEYS.to_vec(), " in defaults".to_owned()),
                 };
-                let hint = match closest(key, allowed.iter().copied()) {
+                let near = closest(key, allowed.iter().copied());
+                fields.typos.extend(near);
+                let hint = match near {
                     Some(near) => format!("did you mean \"{near}\"?"),
                     None if in_defaults => format!("defaults may set {}", list(&SETTING_KEYS)),
                     None => "a job's keys are command, one of cron/every/at, and the settings \

@@ -17,9 +17,11 @@ mod when;
 mod yaml;
 mod zone;
 
-pub use duration::format as format_duration;
+pub use duration::{DurationError, format as format_duration, parse as parse_duration};
 pub use model::*;
+pub use names::closest as closest_match;
 pub use when::format as format_at;
+pub use zone::parse as parse_time_zone;
 
 use std::fmt;
 use std::io::Read;
