@@ -169,7 +169,7 @@ fn preview_file(args: &Args, after: DateTime<Utc>) -> Result<ExitCode, Failure> 
     let file = args.file.display().to_string();
     let Some(config) = &parsed.config else {
         print_diagnostics(&file, &source, &parsed);
-        eprintln!("{}", counts(&file, &parsed));
+        eprintln!("\n{}", counts(&file, &parsed));
         return Ok(ExitCode::FAILURE);
     };
     let jobs = selected_jobs(config, args.job.as_deref())?;

@@ -57,7 +57,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             print_diagnostics(&file, &source, &parsed);
             match (&parsed.config, valid) {
                 (Some(config), true) => print!("{}", summary(&file, config, &parsed, now)),
-                _ => eprintln!("{}", counts(&file, &parsed)),
+                _ => eprintln!("\n{}", counts(&file, &parsed)),
             }
         }
     }

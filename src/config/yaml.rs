@@ -18,8 +18,9 @@ use super::source::{LineIndex, Span};
 const MAX_DEPTH: usize = 24;
 /// Enough nodes for tens of thousands of jobs; bounds the work an alias bomb can cause.
 const MAX_NODES: usize = 1_000_000;
-/// Replayed alias events across the file: far above any real use of `<<: *defaults`.
-const MAX_ALIAS_REPLAY: usize = 200_000;
+/// Replayed alias events across the file: enough for `<<: *common` in thousands of jobs,
+/// few enough that an alias bomb fails in well under a second.
+const MAX_ALIAS_REPLAY: usize = 50_000;
 
 /// A YAML value with the byte range it was written at.
 #[derive(Debug, Clone, PartialEq)]
@@ -218,9 +219,13 @@ fn describe_error(error: &serde_saphyr::Error, index: &LineIndex<'_>) -> YamlErr
         | serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => alias_bomb_message(),
         other => {
             let message = plain_message(other);
-            let hint = message
-                .contains("tab")
-                .then(|| "indent with spaces; YAML does not allow tabs for indentation".into());
+            let hint = if message.contains("tab") {
+                Some("indent with spaces; YAML does not allow tabs for indentation".into())
+            } else if message.contains("recursion limit") {
+                Some(format!("a clock.yml nests a few levels deep; this nests more than {MAX_DEPTH}"))
+            } else {
+                None
+            };
             (message, hint)
         }
     };
