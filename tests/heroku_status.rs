@@ -134,3 +134,65 @@ fn status_reports_api_errors_like_scale() {
     );
     assert_eq!(server.requests().len(), 1);
 }
+
+fn fixture(scenario: &str) -> String {
+    format!(
+        "{}/tests/fixtures/{scenario}/clock.yml",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn status_lists_the_next_runs_of_the_local_clock_yml() {
+    let server = running_server();
+    let sandbox = Sandbox::new(&server);
+    let text = std::fs::read_to_string(fixture("heroku_status_with_config")).expect("fixture");
+    sandbox.write("clock.yml", &text);
+    let out = sandbox.clockctl(&["status", "--now", NOW]);
+    out.expect_code(0);
+    let runs = out
+        .stdout
+        .split_once("next runs")
+        .map(|(_, runs)| runs)
+        .unwrap_or_default();
+    assert_eq!(
+        runs,
+        " (clock.yml, from 2026-11-30T06:00:00Z):\n  \
+         nightly-report  2026-12-01T02:00:00Z  at 02:00, UTC\n  \
+         heartbeat       2026-11-30T06:15:00Z  every 15 minutes (aligned to the Unix epoch), UTC\n  \
+         send-digest     disabled              at 17:00, Monday through Friday, UTC\n",
+        "stdout:\n{}",
+        out.stdout
+    );
+
+    let out = sandbox.clockctl(&["status", "--now", NOW, "--format", "json"]);
+    out.expect_code(0);
+    let report: Value = serde_json::from_str(&out.stdout).expect("stdout is JSON");
+    assert_eq!(
+        report["config"],
+        json!({
+            "path": "clock.yml",
+            "status": "ok",
+            "jobs": [
+                {"name": "nightly-report", "enabled": true, "schedule": "at 02:00, UTC", "next_run": "2026-12-01T02:00:00Z"},
+                {"name": "heartbeat", "enabled": true, "schedule": "every 15 minutes (aligned to the Unix epoch), UTC", "next_run": "2026-11-30T06:15:00Z"},
+                {"name": "send-digest", "enabled": false, "schedule": "at 17:00, Monday through Friday, UTC", "next_run": null}
+            ]
+        })
+    );
+}
+
+#[test]
+fn status_points_an_invalid_clock_yml_at_validate() {
+    let server = running_server();
+    let config = fixture("heroku_status_invalid_config");
+    let out = Sandbox::new(&server).clockctl(&["status", "--now", NOW, "--config", &config]);
+    out.expect_code(0);
+    assert!(
+        out.stdout.ends_with(&format!(
+            "next runs: {config} is invalid: 2 errors; run `clockctl validate` to see them\n"
+        )),
+        "{}",
+        out.stdout
+    );
+}
