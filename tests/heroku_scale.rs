@@ -590,3 +590,60 @@ fn the_fake_server_catches_requests_off_the_schema() {
         );
     }
 }
+
+#[test]
+fn a_retry_after_beyond_the_budget_gives_up_at_once() {
+    let server = FakeHeroku::start();
+    server.on(
+        "GET",
+        &formation_path(),
+        vec![
+            Reply::error(429, "rate_limit", "Your account reached the API rate limit")
+                .with_header("Retry-After", "3600"),
+        ],
+    );
+    let out = Sandbox::new(&server).clockctl(&["scale"]);
+    out.expect_code(1);
+    assert!(
+        out.stderr.contains("error: Heroku kept rate-limiting the requests (429 rate_limit: Your account reached the API rate limit)"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn wait_after_stopping_follows_the_dyno_until_it_is_gone() {
+    let server = FakeHeroku::start();
+    server.on(
+        "GET",
+        &formation_path(),
+        vec![Reply::ok(formation(1, "Basic"))],
+    );
+    server.on(
+        "PATCH",
+        &formation_path(),
+        vec![Reply::ok(formation(0, "Basic"))],
+    );
+    server.on(
+        "GET",
+        &dynos_path(),
+        vec![
+            Reply::ok(json!([dyno("clock.1", "clock", "up", "Basic")])),
+            Reply::ok(json!([dyno("web.1", "web", "up", "Basic")])),
+        ],
+    );
+    let out = Sandbox::new(&server).clockctl(&["scale", "--quantity", "0", "--wait"]);
+    out.expect_code(0);
+    assert!(
+        out.stdout.contains("The clock on clock-demo is stopped."),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("waiting: clock.1 is up"),
+        "{}",
+        out.stderr
+    );
+    server.assert_schema_followed();
+}
