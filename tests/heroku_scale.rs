@@ -44,6 +44,13 @@ fn scales_the_clock_from_zero_to_one() {
         "{}",
         out.stdout
     );
+    // Debug logging is on in every test (CLOCK_LOG_LEVEL=debug), so the token checks in
+    // `Sandbox::clockctl` cover the logged requests too.
+    assert!(
+        out.stderr.contains("Authorization: Bearer ***"),
+        "no debug log of the request:\n{}",
+        out.stderr
+    );
     server.assert_schema_followed();
 }
 
