@@ -3,7 +3,9 @@
 //!
 //! Each measurement walks a schedule forward from 2026-01-01 (feeding every answer back in,
 //! as the clock's runtime does, so DST transitions are crossed) for at least a fixed wall
-//! time, and prints calls per second. Results are recorded in docs/benchmarks/schedule.md.
+//! time, and prints calls per second. Then it parses and validates 10,000 jobs (a mix of
+//! expressions, each with a jitter, so `min_gap` runs too) and prints the total time.
+//! Results are recorded in docs/benchmarks/schedule.md.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -38,6 +40,46 @@ fn main() {
             println!("{label:<28} {:<18} {rate:>16.0}", tz.name());
         }
     }
+    validate_many(10_000);
+}
+
+/// Parses and validates `count` jobs the way config does for a clock.yml, and prints the
+/// total time (best of five rounds).
+fn validate_many(count: usize) {
+    let texts = [
+        "*/5 * * * *",
+        "0 17 * * mon-fri",
+        "30 2 * * *",
+        "0 0 L * *",
+        "0 9 1-7 * mon",
+        "*/15 9-17 * * mon-fri",
+        "0 0 29 2 *",
+        "15 3 * * 5#3",
+    ];
+    let mut best = Duration::MAX;
+    for _ in 0..5 {
+        let began = Instant::now();
+        let mut ok = 0usize;
+        for i in 0..count {
+            let text = texts[i % texts.len()];
+            let Ok(expr) = CronExpr::parse(black_box(text)) else {
+                continue;
+            };
+            let job = JobSchedule {
+                schedule: Schedule::Cron(expr),
+                tz: Tz::America__New_York,
+                jitter: Duration::from_secs(7),
+                start: None,
+                end: None,
+            };
+            if job.validate().is_ok() && job.validate_jitter(Duration::from_secs(30)).is_ok() {
+                ok += 1;
+            }
+        }
+        black_box(ok);
+        best = best.min(began.elapsed());
+    }
+    println!("parse + validate + validate_jitter of {count} jobs: {best:?} (best of 5)");
 }
 
 fn cron(text: &str) -> Schedule {

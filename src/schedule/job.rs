@@ -130,7 +130,7 @@ impl JobSchedule {
     /// change can shorten one gap a year by up to the size of the shift.
     pub fn min_gap(&self) -> Option<Duration> {
         match &self.schedule {
-            Schedule::Cron(expr) => expr.fields().min_gap_seconds().map(Duration::from_secs),
+            Schedule::Cron(expr) => expr.min_gap_seconds().map(Duration::from_secs),
             Schedule::Every(interval) => Some(*interval),
             Schedule::At(_) => None,
         }
