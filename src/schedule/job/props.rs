@@ -148,3 +148,27 @@ proptest! {
         check(&expr, tz, t, TimeDelta::seconds(1), TimeDelta::hours(3));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn describe_and_traps_never_panic(
+        m in prop::sample::select(&MINUTES[..]),
+        h in prop::sample::select(&HOURS[..]),
+        dom in prop::sample::select(&DAYS[..]),
+        mon in prop::sample::select(&MONTHS[..]),
+        dow in prop::sample::select(&WEEKDAYS[..]),
+        tz in prop::sample::select(&ZONES[..]),
+    ) {
+        let text = format!("{m} {h} {dom} {mon} {dow}");
+        let expr = CronExpr::parse(&text).unwrap_or_else(|e| panic!("`{text}`: {e}"));
+        let s = job(&expr, tz);
+        let words = s.describe();
+        prop_assert!(words.ends_with(tz.name()), "`{text}`: {words}");
+        let from = DateTime::from_timestamp(FROM, 0).unwrap_or_default();
+        let traps = s.dst_traps(from, std::time::Duration::from_secs(365 * 86_400));
+        prop_assert!(traps.len() <= 100);
+        prop_assert!(expr.is_fixed_time() || traps.is_empty());
+    }
+}
