@@ -495,6 +495,31 @@ fn new_york_fall_back() {
                 "2026-11-02T06:30:00Z",
             ],
         ),
+        // From inside the first pass, after its 01:30: the second pass's 01:30 is next.
+        (
+            "0 30 1 * * *",
+            "America/New_York",
+            "2026-11-01T05:45:00Z",
+            &["2026-11-01T06:30:00Z"],
+        ),
+        // A day ahead of the change, the repeat is still seen.
+        (
+            "0 30 1 * * *",
+            "America/New_York",
+            "2026-10-31T06:00:00Z",
+            &["2026-11-01T05:30:00Z", "2026-11-01T06:30:00Z"],
+        ),
+        // Seconds straight through the change.
+        (
+            "*/10 * * * * *",
+            "America/New_York",
+            "2026-11-01T05:59:45Z",
+            &[
+                "2026-11-01T05:59:50Z",
+                "2026-11-01T06:00:00Z",
+                "2026-11-01T06:00:10Z",
+            ],
+        ),
     ]);
 }
 
