@@ -76,12 +76,16 @@ fn next_elapsed(
     let ahead = after.checked_add_signed(REPEAT_LOOKAHEAD).unwrap_or(after);
     let soon = dst::offset_at(tz, ahead);
     let mut cursor = now_wall;
-    if soon < here
-        && let Some(change) = dst::first_change(tz, after, ahead)
-    {
-        let repeat_start = dst::wall_at(tz, change);
-        if repeat_start <= now_wall {
-            cursor = repeat_start.checked_sub_signed(TimeDelta::seconds(1))?;
+    if soon < here {
+        // The repeated wall times run from the change's wall time (new offset) up to
+        // here-and-now only if the change comes within `here - soon` of `after`.
+        let reach = TimeDelta::seconds(i64::from(here - soon));
+        let edge = after.checked_add_signed(reach).unwrap_or(after);
+        if let Some(change) = dst::first_change(tz, after, edge) {
+            let repeat_start = dst::wall_at(tz, change);
+            if repeat_start <= now_wall {
+                cursor = repeat_start.checked_sub_signed(TimeDelta::seconds(1))?;
+            }
         }
     }
     // No instant before `ahead` has a larger offset, so a wall time W names no instant
