@@ -1108,4 +1108,13 @@ fn dst_traps_name_skipped_and_repeated_times() {
             s.tz
         );
     }
+    let ended = JobSchedule {
+        end: Some(t("2026-06-01T00:00:00Z")),
+        ..cron("30 1 * * *", "America/New_York")
+    };
+    assert_eq!(
+        ended.dst_traps(from, year),
+        vec![],
+        "a change after `end` is no trap"
+    );
 }
