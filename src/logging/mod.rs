@@ -118,7 +118,14 @@ mod tests {
 
     #[test]
     fn settings_from_environment_values() {
-        let cases: &[(Option<&str>, Option<&str>, LogFormat, LevelFilter, usize)] = &[
+        type Case = (
+            Option<&'static str>,
+            Option<&'static str>,
+            LogFormat,
+            LevelFilter,
+            usize,
+        );
+        let cases: &[Case] = &[
             (None, None, LogFormat::Logfmt, LevelFilter::INFO, 0),
             (
                 Some("json"),
