@@ -4,12 +4,27 @@
 //! with a line, a column and a hint; `load` is the thin layer that reads a file first.
 //! This module owns the file format (keys, defaults, durations, names) and maps schedule
 //! errors to positions; what a schedule *means* belongs to [`crate::schedule`].
-//! (Interface fixed by the skeleton; the config work fills in the bodies.)
 
+mod check;
+mod duration;
+mod fields;
 mod model;
+mod names;
+mod render;
+mod source;
+mod warnings;
+mod when;
+mod yaml;
+mod zone;
 
+pub use duration::{DurationError, format as format_duration, parse as parse_duration};
 pub use model::*;
+pub use names::closest as closest_match;
+pub use when::format as format_at;
+pub use zone::parse as parse_time_zone;
 
+use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -49,25 +64,146 @@ pub enum LoadError {
     },
 }
 
-/// Parses and checks `source`; `now` decides what counts as "in the past".
+/// The largest clock.yml `load` reads. Far above any real file (10,000 jobs take about
+/// 1 MB) and small enough that a wrong path (a log, a binary) fails fast.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Parses and checks `source`; `now` decides what counts as "in the past" and where the
+/// year of DST checks starts. Never panics, whatever the text.
 pub fn parse(source: &str, now: DateTime<Utc>) -> Parsed {
-    let _ = (source, now);
-    todo!()
+    check::check(source, now)
 }
 
 /// Reads `path` and parses it. Returns the text too, for rendering diagnostics.
 ///
+/// A file larger than [`MAX_FILE_BYTES`] or not in UTF-8 is a diagnostic in [`Parsed`]
+/// (an invalid clock.yml), located at 1:1 or at the first bad byte; the returned text is
+/// then the readable part.
+///
 /// # Errors
 /// [`LoadError::Io`] when the file cannot be read.
 pub fn load(path: &Path, now: DateTime<Utc>) -> Result<(String, Parsed), LoadError> {
-    let _ = (path, now);
-    todo!()
+    let io_error = |source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+        let text = String::from_utf8_lossy(first_line).into_owned();
+        let diagnostic = Diagnostic::error_at(
+            1,
+            1,
+            format!(
+                "the file is larger than {} MiB; this is not a clock.yml",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+            Some("check the path; a clock.yml with 10,000 jobs is about 1 MB".into()),
+        );
+        return Ok((text, Parsed::invalid(diagnostic)));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            let parsed = parse(&text, now);
+            Ok((text, parsed))
+        }
+        Err(error) => {
+            let bad_at = error.utf8_error().valid_up_to();
+            let bytes = error.into_bytes();
+            let valid = std::str::from_utf8(&bytes[..bad_at]).unwrap_or_default();
+            let line = valid.matches('\n').count() + 1;
+            let column = valid
+                .rsplit('\n')
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .count()
+                + 1;
+            let diagnostic = Diagnostic::error_at(
+                u32::try_from(line).unwrap_or(u32::MAX),
+                u32::try_from(column).unwrap_or(u32::MAX),
+                format!("the file is not UTF-8: byte 0x{:02x} here", bytes[bad_at]),
+                Some("save clock.yml as UTF-8".into()),
+            );
+            Ok((
+                String::from_utf8_lossy(&bytes).into_owned(),
+                Parsed::invalid(diagnostic),
+            ))
+        }
+    }
+}
+
+impl Parsed {
+    fn invalid(diagnostic: Diagnostic) -> Parsed {
+        Parsed {
+            config: None,
+            diagnostics: vec![diagnostic],
+        }
+    }
+
+    /// How many findings have `severity`.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
 }
 
 impl Diagnostic {
-    /// `FILE:LINE:COL: error: MESSAGE`, the source line, a caret line and the hint.
+    fn error_at(line: u32, column: u32, message: String, hint: Option<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            line,
+            column,
+            len: 1,
+            message,
+            hint,
+        }
+    }
+
+    /// `FILE:LINE:COL: error: MESSAGE`, the source line, a caret line and the hint, each
+    /// line ending in a newline:
+    ///
+    /// ```text
+    /// clock.yml:4:5: error: unknown key "comand" in job "send-digest"
+    ///  4 |     comand: bin/digest
+    ///    |     ^^^^^^
+    /// hint: did you mean "command"?
+    /// ```
     pub fn render(&self, file: &str, source: &str) -> String {
-        let _ = (file, source);
-        todo!()
+        render::render(self, file, source)
+    }
+}
+
+impl Severity {
+    /// `error` or `warning`, as printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Io { path, source } => {
+                write!(f, "cannot read {}: {source}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LoadError::Io { source, .. } => Some(source),
+        }
     }
 }

@@ -1,0 +1,506 @@
+//! The checker: from the YAML tree to a [`Config`], collecting every diagnostic on the way.
+//!
+//! It walks the file once, top-level keys first, then `defaults:`, then each job, and
+//! never stops at the first problem: a bad value is reported where it is written and the
+//! walk goes on, so `clockctl validate` shows everything wrong in one run. A [`Config`]
+//! comes out only when no error was found. Reading individual values lives in
+//! [`super::fields`]; schedule warnings in [`super::warnings`].
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::fields::{At, Fields, SCHEDULE_KEYS, ScheduleSource, Section, list};
+use super::model::{
+    Config, DEFAULT_KILL_GRACE, DEFAULT_MISFIRE_GRACE, DEFAULT_RETRY_BACKOFF,
+    DEFAULT_SHUTDOWN_GRACE, HEROKU_SIGTERM_WINDOW, Job,
+};
+use super::names::{MAX_JOB_NAME, NameError, check_job_name, closest, suggest_job_name};
+use super::source::{LineIndex, Span};
+use super::yaml::{Node, Value, read_tree};
+use super::{Diagnostic, Parsed, Severity, duration, when};
+use crate::schedule::{AtTime, JobSchedule, Schedule, ScheduleError};
+
+const TOP_KEYS: [&str; 4] = ["timezone", "defaults", "jobs", "shutdown_grace"];
+
+/// Collects diagnostics against one source text.
+pub(super) struct Checker<'a> {
+    pub source: &'a str,
+    pub now: DateTime<Utc>,
+    index: LineIndex<'a>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses and checks a whole file. See [`super::parse`].
+pub(super) fn check(source: &str, now: DateTime<Utc>) -> Parsed {
+    let mut checker = Checker {
+        source,
+        now,
+        index: LineIndex::new(source),
+        diagnostics: Vec::new(),
+    };
+    let config = checker.check_file();
+    let mut diagnostics = checker.diagnostics;
+    // File order reads best; errors and warnings at one spot keep the order they were found.
+    diagnostics.sort_by_key(|d| (d.line, d.column));
+    let valid = !diagnostics.iter().any(|d| d.severity == Severity::Error);
+    Parsed {
+        config: config.filter(|_| valid),
+        diagnostics,
+    }
+}
+
+impl Checker<'_> {
+    pub fn error(&mut self, span: &Span, message: impl Into<String>, hint: Option<String>) {
+        self.push(Severity::Error, span, message.into(), hint);
+    }
+
+    pub fn warning(&mut self, span: &Span, message: impl Into<String>, hint: Option<String>) {
+        self.push(Severity::Warning, span, message.into(), hint);
+    }
+
+    fn push(&mut self, severity: Severity, span: &Span, message: String, hint: Option<String>) {
+        let position = self.index.position(span);
+        self.diagnostics.push(Diagnostic {
+            severity,
+            line: position.line,
+            column: position.column,
+            len: position.len,
+            message,
+            hint,
+        });
+    }
+
+    pub fn line_of(&self, span: &Span) -> u32 {
+        self.index.position(span).line
+    }
+
+    /// A map key's text. Scalars that YAML reads as numbers or booleans (`2024:`, `yes:`)
+    /// are taken as written; lists and maps as keys are errors.
+    pub fn key_text(&mut self, key: &Node) -> Option<String> {
+        match &key.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null => {
+                self.source.get(key.span.clone()).map(str::to_owned)
+            }
+            Value::Seq(_) | Value::Map(_) => {
+                self.error(&key.span, "a key must be text", None);
+                None
+            }
+        }
+    }
+
+    fn check_file(&mut self) -> Option<Config> {
+        let tree = match read_tree(self.source) {
+            Ok(tree) => tree,
+            Err(error) => {
+                self.error(&error.span, error.message, error.hint);
+                return None;
+            }
+        };
+        let entries = match tree.value {
+            Value::Map(entries) => entries,
+            Value::Null => {
+                self.error(
+                    &(0..0),
+                    "no jobs: the file is empty",
+                    Some("add a `jobs:` map; `clockctl init` writes a starter clock.yml".into()),
+                );
+                return None;
+            }
+            other => {
+                self.error(
+                    &tree.span,
+                    format!(
+                        "a clock.yml is a map with a `jobs:` key, not {}",
+                        other.kind()
+                    ),
+                    None,
+                );
+                return None;
+            }
+        };
+
+        let mut top: BTreeMap<&str, (&Node, &Node)> = BTreeMap::new();
+        for (key, value) in &entries {
+            let Some(name) = self.key_text(key) else {
+                continue;
+            };
+            let Some(known) = TOP_KEYS.into_iter().find(|k| *k == name) else {
+                self.unknown_top_key(&name, key, value);
+                continue;
+            };
+            if let Some((first, _)) = top.get(known) {
+                let line = self.line_of(&first.span);
+                self.error(
+                    &key.span,
+                    format!("duplicate key \"{known}\""),
+                    Some(format!("\"{known}\" is already set on line {line}")),
+                );
+                continue;
+            }
+            top.insert(known, (key, value));
+        }
+
+        let timezone = match top.get("timezone") {
+            Some((_, value)) => self
+                .text("timezone", value)
+                .and_then(|text| self.time_zone(text, &value.span)),
+            None => Some(Tz::UTC),
+        };
+        let shutdown_grace = match top.get("shutdown_grace") {
+            Some((_, value)) => self.shutdown_grace(value),
+            None => Some(DEFAULT_SHUTDOWN_GRACE),
+        };
+        let defaults = match top.get("defaults") {
+            Some((_, value)) => match &value.value {
+                Value::Map(entries) => self.read_fields(Section::Defaults, entries),
+                _ => {
+                    self.wrong_type("defaults", "a map of job settings", value);
+                    Fields::default()
+                }
+            },
+            None => Fields::default(),
+        };
+        let jobs = self.jobs(
+            top.get("jobs").copied(),
+            &defaults,
+            timezone.unwrap_or(Tz::UTC),
+        );
+        Some(Config {
+            timezone: timezone?,
+            shutdown_grace: shutdown_grace?,
+            jobs: jobs?,
+        })
+    }
+
+    fn unknown_top_key(&mut self, name: &str, key: &Node, value: &Node) {
+        let looks_like_a_job = matches!(&value.value, Value::Map(entries)
+            if entries.iter().any(|(k, _)| k.value == Value::Str("command".into())));
+        let hint = if looks_like_a_job {
+            "jobs go under `jobs:`; indent this job under it".to_owned()
+        } else if let Some(near) = closest(name, TOP_KEYS) {
+            format!("did you mean \"{near}\"?")
+        } else {
+            format!("the top-level keys are {}", list(&TOP_KEYS))
+        };
+        self.error(
+            &key.span,
+            format!("unknown key \"{}\"", name.escape_debug()),
+            Some(hint),
+        );
+    }
+
+    fn shutdown_grace(&mut self, value: &Node) -> Option<Duration> {
+        let grace = self.duration_value("shutdown_grace", value, false)?.value;
+        if grace >= HEROKU_SIGTERM_WINDOW {
+            self.error(
+                &value.span,
+                format!(
+                    "shutdown_grace must be less than {}",
+                    duration::format(HEROKU_SIGTERM_WINDOW)
+                ),
+                Some("Heroku sends SIGKILL 30s after SIGTERM; leave the clock time to exit".into()),
+            );
+            return None;
+        }
+        Some(grace)
+    }
+
+    fn jobs(
+        &mut self,
+        jobs: Option<(&Node, &Node)>,
+        defaults: &Fields,
+        file_tz: Tz,
+    ) -> Option<Vec<Job>> {
+        let Some((key, value)) = jobs else {
+            self.error(
+                &(0..0),
+                "no jobs: the file has no `jobs:` key",
+                Some("add a `jobs:` map; `clockctl init` writes a starter clock.yml".into()),
+            );
+            return None;
+        };
+        let entries = match &value.value {
+            Value::Map(entries) if !entries.is_empty() => entries,
+            Value::Map(_) | Value::Null => {
+                self.error(
+                    &key.span,
+                    "no jobs: `jobs:` is empty",
+                    Some("add a job: a name, then `command:` and one of cron, every or at".into()),
+                );
+                return None;
+            }
+            _ => {
+                self.wrong_type("jobs", "a map of job names to jobs", value);
+                return None;
+            }
+        };
+        let mut jobs = Vec::with_capacity(entries.len());
+        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        let mut all_valid = true;
+        for (key, value) in entries {
+            let Some(name) = self.key_text(key) else {
+                all_valid = false;
+                continue;
+            };
+            if let Some(first) = seen.get(&name) {
+                let line = self.line_of(first);
+                self.error(
+                    &key.span,
+                    format!("duplicate job \"{}\"", name.escape_debug()),
+                    Some(format!(
+                        "a job named \"{name}\" is already defined on line {line}; job names must be unique"
+                    )),
+                );
+                all_valid = false;
+                continue;
+            }
+            seen.insert(name.clone(), key.span.clone());
+            match self.job(&name, key, value, defaults, file_tz) {
+                Some(job) => jobs.push(job),
+                None => all_valid = false,
+            }
+        }
+        all_valid.then_some(jobs)
+    }
+
+    fn job_name(&mut self, name: &str, key: &Node) -> bool {
+        let Err(error) = check_job_name(name) else {
+            return true;
+        };
+        let rules = format!(
+            "names use a-z, 0-9, - and _, start with a letter or digit, and have at most {MAX_JOB_NAME} characters"
+        );
+        let hint = match suggest_job_name(name) {
+            Some(suggestion) => format!("{rules}; try \"{suggestion}\""),
+            None => rules,
+        };
+        let message = match error {
+            NameError::Empty => "a job name is empty".to_owned(),
+            NameError::TooLong { len } => {
+                format!("job name is {len} characters long")
+            }
+            NameError::BadChar { found, .. } => format!(
+                "invalid job name \"{}\": \"{}\" is not allowed",
+                name.escape_debug(),
+                found.escape_debug()
+            ),
+        };
+        self.error(&key.span, message, Some(hint));
+        false
+    }
+
+    fn job(
+        &mut self,
+        name: &str,
+        key: &Node,
+        value: &Node,
+        defaults: &Fields,
+        file_tz: Tz,
+    ) -> Option<Job> {
+        let name_ok = self.job_name(name, key);
+        let fields = match &value.value {
+            Value::Map(entries) => self.read_fields(Section::Job(name), entries),
+            Value::Null => {
+                self.error(
+                    &key.span,
+                    format!("job \"{}\" has no keys", name.escape_debug()),
+                    Some(
+                        "add `command:` and one of cron, every or at, indented under the name"
+                            .into(),
+                    ),
+                );
+                return None;
+            }
+            _ => {
+                let what = format!("job \"{}\"", name.escape_debug());
+                self.wrong_type(&what, "a map with `command:` and a schedule", value);
+                return None;
+            }
+        };
+        let fields = fields.or_defaults(defaults);
+        let command = fields.command.clone();
+        if command.is_none()
+            && !self.has_key(value, "command")
+            && !fields.typos.contains(&"command")
+        {
+            self.error(
+                &key.span,
+                format!("job \"{}\" has no command", name.escape_debug()),
+                Some("add `command:` with the shell command to run".into()),
+            );
+        }
+        let schedule = match &fields.schedule {
+            None if fields.typos.iter().any(|t| SCHEDULE_KEYS.contains(t)) => None,
+            None => {
+                self.error(
+                    &key.span,
+                    format!("job \"{}\" has no schedule", name.escape_debug()),
+                    Some("add one of `cron: \"0 * * * *\"`, `every: 10m` or `at: 2026-12-31T23:30:00`".into()),
+                );
+                None
+            }
+            Some((_, parsed)) => parsed.clone(),
+        };
+        let schedule = self.job_schedule(name, &fields, schedule?, file_tz)?;
+        let job = Job {
+            name: name.to_owned(),
+            command: command?.value,
+            schedule,
+            description: fields.description.clone(),
+            enabled: fields.enabled.unwrap_or(true),
+            timeout: fields.timeout.as_ref().map(|t| t.value),
+            kill_grace: fields.kill_grace.unwrap_or(DEFAULT_KILL_GRACE),
+            overlap: fields.overlap.unwrap_or_default(),
+            retries: fields.retries.unwrap_or(0),
+            retry_backoff: fields.retry_backoff.unwrap_or(DEFAULT_RETRY_BACKOFF),
+            env: fields.env.clone().unwrap_or_default(),
+            misfire_grace: fields.misfire_grace.unwrap_or(DEFAULT_MISFIRE_GRACE),
+            line: self.line_of(&key.span),
+        };
+        self.warn_about(&job, &fields);
+        name_ok.then_some(job)
+    }
+
+    fn has_key(&self, value: &Node, key: &str) -> bool {
+        matches!(&value.value, Value::Map(entries)
+            if entries.iter().any(|(k, _)| k.value == Value::Str(key.into())))
+    }
+
+    /// Resolves zone, jitter and window, and checks the schedule as a whole.
+    fn job_schedule(
+        &mut self,
+        name: &str,
+        fields: &Fields,
+        written: At<ScheduleSource>,
+        file_tz: Tz,
+    ) -> Option<JobSchedule> {
+        let tz = fields.timezone.as_ref().map_or(file_tz, |t| t.value);
+        let start = self.window_edge("start", fields.start.as_ref(), tz);
+        let end = self.window_edge("end", fields.end.as_ref(), tz);
+        let jitter_max = fields.jitter.as_ref().map_or(Duration::ZERO, |j| j.value);
+        let schedule = JobSchedule {
+            schedule: match written.value {
+                ScheduleSource::Cron(expr, _) => Schedule::Cron(expr),
+                ScheduleSource::Every(interval) => Schedule::Every(interval),
+                ScheduleSource::At(at) => Schedule::At(at),
+            },
+            tz,
+            jitter: stable_jitter(name, jitter_max),
+            start: start?,
+            end: end?,
+        };
+        if let Err(error) = schedule.validate() {
+            self.schedule_error(&error, &written.span, fields);
+            return None;
+        }
+        if let (Some(jitter), Some(gap)) = (&fields.jitter, schedule.min_gap()) {
+            if jitter.value >= gap {
+                self.error(
+                    &jitter.span,
+                    format!(
+                        "jitter {} is not shorter than the shortest gap between runs ({})",
+                        duration::format(jitter.value),
+                        duration::format(gap)
+                    ),
+                    Some(
+                        "a run delayed that much could pass the next one; use a smaller jitter"
+                            .into(),
+                    ),
+                );
+                return None;
+            }
+        }
+        Some(schedule)
+    }
+
+    fn window_edge(
+        &mut self,
+        key: &str,
+        edge: Option<&At<AtTime>>,
+        tz: Tz,
+    ) -> Option<Option<DateTime<Utc>>> {
+        let Some(edge) = edge else {
+            return Some(None);
+        };
+        match when::to_instant(edge.value, tz) {
+            Ok(instant) => Some(Some(instant)),
+            Err(()) => {
+                self.error(
+                    &edge.span,
+                    format!(
+                        "{key}: {} does not exist in {} (the clocks skip it when DST starts)",
+                        when::format(edge.value),
+                        tz.name()
+                    ),
+                    Some("pick a time outside the skipped hour, or give an offset".into()),
+                );
+                None
+            }
+        }
+    }
+
+    fn schedule_error(&mut self, error: &ScheduleError, schedule_span: &Span, fields: &Fields) {
+        match error {
+            ScheduleError::NeverFires => {
+                let windowed = fields.start.is_some() || fields.end.is_some();
+                self.error(
+                    schedule_span,
+                    "this schedule never fires",
+                    Some(if windowed {
+                        "no run falls between start and end".into()
+                    } else {
+                        "check the day of month against the months (February has no 30th)".into()
+                    }),
+                );
+            }
+            ScheduleError::IntervalOutOfRange { interval } => self.error(
+                schedule_span,
+                format!("every: {} is out of range", duration::format(*interval)),
+                Some(format!(
+                    "every is from {} to {}",
+                    duration::format(crate::schedule::MIN_EVERY),
+                    duration::format(crate::schedule::MAX_EVERY)
+                )),
+            ),
+            ScheduleError::JitterTooLong { jitter, min_gap } => {
+                let span = fields
+                    .jitter
+                    .as_ref()
+                    .map_or(schedule_span, |j| &j.span)
+                    .clone();
+                self.error(
+                    &span,
+                    format!(
+                        "jitter {} is not shorter than the shortest gap between runs ({})",
+                        duration::format(*jitter),
+                        duration::format(*min_gap)
+                    ),
+                    None,
+                );
+            }
+            ScheduleError::EmptyWindow => {
+                let span = fields
+                    .end
+                    .as_ref()
+                    .map_or(schedule_span, |e| &e.span)
+                    .clone();
+                self.error(&span, "end must be after start", None);
+            }
+        }
+    }
+}
+
+/// The job's stable jitter: a delay in `0..=max`, derived from its name alone so it is
+/// the same on every restart and every dyno.
+fn stable_jitter(name: &str, max: Duration) -> Duration {
+    // FNV-1a: stable across Rust versions and platforms, unlike `DefaultHasher`.
+    // TODO(config): use the schedule module's helper once it lands.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    Duration::from_secs(hash % (max.as_secs() + 1))
+}

@@ -1,0 +1,553 @@
+//! Reading one job's map (or `defaults:`) into typed fields, every value checked alone.
+//!
+//! Each key is read on its own and a bad value becomes a diagnostic under that value,
+//! so one file shows all its mistakes at once. Rules that involve several keys (exactly
+//! one schedule, a command present, jitter against the gap between runs) are left to
+//! [`super::check`], which sees the whole job with its defaults applied.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+
+use super::check::Checker;
+use super::duration;
+use super::model::{MAX_RETRIES, Overlap};
+use super::names::{closest, is_env_name};
+use super::source::Span;
+use super::when;
+use super::yaml::{Node, Value};
+use super::zone;
+use crate::schedule::{AtTime, CronExpr};
+
+/// The keys that pick a job's schedule; exactly one per job.
+pub(super) const SCHEDULE_KEYS: [&str; 3] = ["cron", "every", "at"];
+/// The keys `defaults:` may set (every job key but the schedule and the command).
+pub(super) const SETTING_KEYS: [&str; 13] = [
+    "timezone",
+    "description",
+    "enabled",
+    "jitter",
+    "timeout",
+    "kill_grace",
+    "overlap",
+    "retries",
+    "retry_backoff",
+    "env",
+    "start",
+    "end",
+    "misfire_grace",
+];
+const OVERLAP_VALUES: [&str; 4] = ["skip", "queue", "replace", "allow"];
+
+/// A value and where it is written.
+#[derive(Debug, Clone)]
+pub(super) struct At<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// A schedule as written, before zone, jitter and window are applied.
+#[derive(Debug, Clone)]
+pub(super) enum ScheduleSource {
+    /// The expression and the byte offset in the file where its text starts, when the
+    /// file holds it verbatim (so cron errors can point inside it).
+    Cron(CronExpr, Option<usize>),
+    Every(Duration),
+    At(AtTime),
+}
+
+/// What one job map (or `defaults:`) sets; `None` where the key is absent or invalid.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Fields {
+    pub command: Option<At<String>>,
+    /// The schedule key's name and span, and the parsed schedule when it is valid.
+    pub schedule: Option<(At<&'static str>, Option<At<ScheduleSource>>)>,
+    pub timezone: Option<At<Tz>>,
+    pub description: Option<String>,
+    pub enabled: Option<bool>,
+    pub jitter: Option<At<Duration>>,
+    pub timeout: Option<At<Duration>>,
+    pub kill_grace: Option<Duration>,
+    pub overlap: Option<Overlap>,
+    pub retries: Option<u32>,
+    pub retry_backoff: Option<Duration>,
+    pub env: Option<BTreeMap<String, String>>,
+    pub start: Option<At<AtTime>>,
+    pub end: Option<At<AtTime>>,
+    pub misfire_grace: Option<Duration>,
+    /// Keys that an unknown key was probably meant to be (`comand` → `command`), so the
+    /// checker does not also report them missing.
+    pub typos: Vec<&'static str>,
+}
+
+impl Fields {
+    /// `self` with every key it does not set taken from `defaults` (env maps are merged,
+    /// the job's own variables winning).
+    pub fn or_defaults(mut self, defaults: &Fields) -> Fields {
+        fn fill<T: Clone>(own: &mut Option<T>, default: &Option<T>) {
+            if own.is_none() {
+                own.clone_from(default);
+            }
+        }
+        fill(&mut self.timezone, &defaults.timezone);
+        fill(&mut self.description, &defaults.description);
+        fill(&mut self.enabled, &defaults.enabled);
+        fill(&mut self.jitter, &defaults.jitter);
+        fill(&mut self.timeout, &defaults.timeout);
+        fill(&mut self.kill_grace, &defaults.kill_grace);
+        fill(&mut self.overlap, &defaults.overlap);
+        fill(&mut self.retries, &defaults.retries);
+        fill(&mut self.retry_backoff, &defaults.retry_backoff);
+        fill(&mut self.start, &defaults.start);
+        fill(&mut self.end, &defaults.end);
+        fill(&mut self.misfire_grace, &defaults.misfire_grace);
+        if let Some(default_env) = &defaults.env {
+            let mut env = default_env.clone();
+            env.extend(self.env.take().unwrap_or_default());
+            self.env = Some(env);
+        }
+        self
+    }
+}
+
+/// Which map is being read: a job (all keys) or `defaults:` (settings only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Section<'a> {
+    Job(&'a str),
+    Defaults,
+}
+
+impl Checker<'_> {
+    /// Reads the entries of a job map or of `defaults:`.
+    pub(super) fn read_fields(&mut self, section: Section<'_>, entries: &[(Node, Node)]) -> Fields {
+        let mut fields = Fields::default();
+        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        for (key_node, value) in entries {
+            let Some(key) = self.key_text(key_node) else {
+                continue;
+            };
+            if let Some(first) = seen.get(&key) {
+                let line = self.line_of(first);
+                self.error(
+                    &key_node.span,
+                    format!("duplicate key \"{}\"", key.escape_debug()),
+                    Some(format!("\"{key}\" is already set on line {line}")),
+                );
+                continue;
+            }
+            seen.insert(key.clone(), key_node.span.clone());
+            self.read_field(section, &mut fields, &key, key_node, value);
+        }
+        fields
+    }
+
+    fn read_field(
+        &mut self,
+        section: Section<'_>,
+        fields: &mut Fields,
+        key: &str,
+        key_node: &Node,
+        value: &Node,
+    ) {
+        let in_defaults = section == Section::Defaults;
+        match key {
+            "command" | "cron" | "every" | "at" if in_defaults => {
+                self.error(
+                    &key_node.span,
+                    format!("\"{key}\" cannot be set in defaults"),
+                    Some("each job sets its own command and schedule".into()),
+                );
+            }
+            "command" => {
+                if let Some(text) = self.text(key, value) {
+                    if text.trim().is_empty() {
+                        self.error(
+                            &value.span,
+                            "command is empty",
+                            Some("write the shell command to run, e.g. `bin/sync`".into()),
+                        );
+                    } else {
+                        fields.command = Some(At {
+                            value: text.to_owned(),
+                            span: value.span.clone(),
+                        });
+                    }
+                }
+            }
+            "cron" | "every" | "at" => self.read_schedule(section, fields, key, key_node, value),
+            "timezone" => {
+                if let Some(text) = self.text(key, value) {
+                    fields.timezone = self.time_zone(text, &value.span).map(|tz| At {
+                        value: tz,
+                        span: value.span.clone(),
+                    });
+                }
+            }
+            "description" => fields.description = self.text(key, value).map(str::to_owned),
+            "enabled" => match value.value {
+                Value::Bool(b) => fields.enabled = Some(b),
+                _ => self.wrong_type(key, "true or false", value),
+            },
+            "jitter" => fields.jitter = self.duration_value(key, value, true),
+            "timeout" => fields.timeout = self.duration_value(key, value, false),
+            "kill_grace" => {
+                fields.kill_grace = self.duration_value(key, value, true).map(|d| d.value)
+            }
+            "retry_backoff" => {
+                fields.retry_backoff = self.duration_value(key, value, false).map(|d| d.value);
+            }
+            "misfire_grace" => {
+                fields.misfire_grace = self.duration_value(key, value, false).map(|d| d.value);
+            }
+            "overlap" => fields.overlap = self.overlap(value),
+            "retries" => fields.retries = self.retries(value),
+            "env" => fields.env = self.env(value),
+            "start" | "end" => {
+                let at = self.date_time(key, value).map(|t| At {
+                    value: t,
+                    span: value.span.clone(),
+                });
+                if key == "start" {
+                    fields.start = at;
+                } else {
+                    fields.end = at;
+                }
+            }
+            _ => {
+                let (allowed, what): (Vec<&'static str>, String) = match section {
+                    Section::Job(name) => (
+                        std::iter::once("command")
+                            .chain(SCHEDULE_KEYS)
+                            .chain(SETTING_KEYS)
+                            .collect(),
+                        format!(" in job \"{name}\""),
+                    ),
+                    Section::Defaults => (SETTING_KEYS.to_vec(), " in defaults".to_owned()),
+                };
+                let near = closest(key, allowed.iter().copied());
+                fields.typos.extend(near);
+                let hint = match near {
+                    Some(near) => format!("did you mean \"{near}\"?"),
+                    None if in_defaults => format!("defaults may set {}", list(&SETTING_KEYS)),
+                    None => "a job's keys are command, one of cron/every/at, and the settings \
+                             in docs/readme/clock-yml.md"
+                        .to_owned(),
+                };
+                self.error(
+                    &key_node.span,
+                    format!("unknown key \"{}\"{what}", key.escape_debug()),
+                    Some(hint),
+                );
+            }
+        }
+    }
+
+    fn read_schedule(
+        &mut self,
+        section: Section<'_>,
+        fields: &mut Fields,
+        key: &str,
+        key_node: &Node,
+        value: &Node,
+    ) {
+        let Some(kind) = SCHEDULE_KEYS.into_iter().find(|k| *k == key) else {
+            return;
+        };
+        if let Some((first, _)) = &fields.schedule {
+            let name = match section {
+                Section::Job(name) => name,
+                Section::Defaults => "",
+            };
+            self.error(
+                &key_node.span,
+                format!(
+                    "job \"{name}\" has more than one schedule: \"{}\" and \"{kind}\"",
+                    first.value
+                ),
+                Some("a job has exactly one of cron, every and at; split it into two jobs".into()),
+            );
+            return;
+        }
+        let parsed = match kind {
+            "cron" => self
+                .cron(value)
+                .map(|(expr, offset)| ScheduleSource::Cron(expr, offset)),
+            "every" => self
+                .duration_value(key, value, true)
+                .map(|d| ScheduleSource::Every(d.value)),
+            _ => self.date_time(key, value).map(ScheduleSource::At),
+        };
+        fields.schedule = Some((
+            At {
+                value: kind,
+                span: key_node.span.clone(),
+            },
+            parsed.map(|p| At {
+                value: p,
+                span: value.span.clone(),
+            }),
+        ));
+    }
+
+    fn cron(&mut self, value: &Node) -> Option<(CronExpr, Option<usize>)> {
+        let text = self.text("cron", value)?;
+        let offset = self.verbatim_offset(value, text);
+        match CronExpr::parse(text) {
+            Ok(expr) => Some((expr, offset)),
+            Err(error) => {
+                let span = match offset {
+                    Some(start) => start + error.start..start + error.end.max(error.start),
+                    None => value.span.clone(),
+                };
+                self.error(&span, format!("cron: {}", error.message), error.hint);
+                None
+            }
+        }
+    }
+
+    /// Where the scalar's text starts in the file, if the file holds it verbatim (plain,
+    /// or quoted without escapes): only then can offsets inside the text map to columns.
+    pub(super) fn verbatim_offset(&self, node: &Node, text: &str) -> Option<usize> {
+        let raw = self.source.get(node.span.clone())?;
+        if raw == text {
+            return Some(node.span.start);
+        }
+        let quoted = raw.len() >= 2
+            && ((raw.starts_with('"') && raw.ends_with('"'))
+                || (raw.starts_with('\'') && raw.ends_with('\'')));
+        (quoted && &raw[1..raw.len() - 1] == text).then_some(node.span.start + 1)
+    }
+
+    /// A duration value; `allow_zero` for keys where `0s` means "none".
+    pub(super) fn duration_value(
+        &mut self,
+        key: &str,
+        value: &Node,
+        allow_zero: bool,
+    ) -> Option<At<Duration>> {
+        let text = match &value.value {
+            Value::Str(s) => s.clone(),
+            // A bare number: YAML reads it as a number, but we want to say *why* it is
+            // wrong, so read its text and let the duration parser explain.
+            Value::Int(_) | Value::Float(_) => self.source.get(value.span.clone())?.to_owned(),
+            _ => {
+                self.wrong_type(key, "a duration like 90s, 5m or 1h30m", value);
+                return None;
+            }
+        };
+        match duration::parse(&text) {
+            Ok(d) if d.is_zero() && !allow_zero => {
+                self.error(
+                    &value.span,
+                    format!("{key} must be longer than 0s"),
+                    Some(format!("leave {key} out to use the default")),
+                );
+                None
+            }
+            Ok(d) => Some(At {
+                value: d,
+                span: value.span.clone(),
+            }),
+            Err(error) => {
+                let span = match (error.range(&text), self.verbatim_offset(value, &text)) {
+                    (Some(range), Some(start)) => start + range.start..start + range.end,
+                    _ => value.span.clone(),
+                };
+                self.error(&span, format!("{key}: {error}"), Some(error.hint()));
+                None
+            }
+        }
+    }
+
+    fn date_time(&mut self, key: &str, value: &Node) -> Option<AtTime> {
+        let text = match &value.value {
+            Value::Str(s) => s.as_str(),
+            _ => {
+                self.wrong_type(key, "a date and time like 2026-12-31T23:30:00", value);
+                return None;
+            }
+        };
+        let parsed = when::parse(text);
+        if parsed.is_none() {
+            self.error(
+                &value.span,
+                format!("{key}: \"{}\" is not a date and time", text.escape_debug()),
+                Some(
+                    "write 2026-12-31T23:30:00 (in the job's time zone) or \
+                     2026-12-31T23:30:00-05:00 (an exact instant)"
+                        .into(),
+                ),
+            );
+        }
+        parsed
+    }
+
+    pub(super) fn time_zone(&mut self, text: &str, span: &Span) -> Option<Tz> {
+        match zone::parse(text) {
+            Ok(tz) => Some(tz),
+            Err(suggestion) => {
+                let message = if text.trim().is_empty() {
+                    "timezone is empty".to_owned()
+                } else {
+                    format!("unknown time zone \"{}\"", text.escape_debug())
+                };
+                let hint = match suggestion {
+                    Some(name) => format!("did you mean \"{name}\"?"),
+                    None => "use an IANA name such as America/New_York, Europe/Paris or UTC".into(),
+                };
+                self.error(span, message, Some(hint));
+                None
+            }
+        }
+    }
+
+    fn overlap(&mut self, value: &Node) -> Option<Overlap> {
+        let text = self.text("overlap", value)?;
+        let overlap = match text {
+            "skip" => Overlap::Skip,
+            "queue" => Overlap::Queue,
+            "replace" => Overlap::Replace,
+            "allow" => Overlap::Allow,
+            _ => {
+                let hint = match closest(text, OVERLAP_VALUES) {
+                    Some(near) => {
+                        format!("did you mean \"{near}\"? (skip, queue, replace or allow)")
+                    }
+                    None => "overlap is one of skip, queue, replace or allow".into(),
+                };
+                self.error(
+                    &value.span,
+                    format!("overlap: unknown value \"{}\"", text.escape_debug()),
+                    Some(hint),
+                );
+                return None;
+            }
+        };
+        Some(overlap)
+    }
+
+    fn retries(&mut self, value: &Node) -> Option<u32> {
+        match value.value {
+            Value::Int(n) if (0..=i128::from(MAX_RETRIES)).contains(&n) => u32::try_from(n).ok(),
+            Value::Int(n) => {
+                self.error(
+                    &value.span,
+                    format!("retries must be 0 to {MAX_RETRIES}, not {n}"),
+                    None,
+                );
+                None
+            }
+            _ => {
+                self.wrong_type(
+                    "retries",
+                    &format!("a whole number from 0 to {MAX_RETRIES}"),
+                    value,
+                );
+                None
+            }
+        }
+    }
+
+    fn env(&mut self, value: &Node) -> Option<BTreeMap<String, String>> {
+        let Value::Map(entries) = &value.value else {
+            self.wrong_type("env", "a map of variable names to values", value);
+            return None;
+        };
+        let mut env = BTreeMap::new();
+        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        for (name_node, value_node) in entries {
+            let Some(name) = self.key_text(name_node) else {
+                continue;
+            };
+            if let Some(first) = seen.get(&name) {
+                let line = self.line_of(first);
+                self.error(
+                    &name_node.span,
+                    format!("duplicate variable \"{}\" in env", name.escape_debug()),
+                    Some(format!("\"{name}\" is already set on line {line}")),
+                );
+                continue;
+            }
+            seen.insert(name.clone(), name_node.span.clone());
+            if !is_env_name(&name) {
+                self.error(
+                    &name_node.span,
+                    format!("env: \"{}\" is not a variable name", name.escape_debug()),
+                    Some("names use letters, digits and _, and do not start with a digit".into()),
+                );
+                continue;
+            }
+            let text = match &value_node.value {
+                Value::Str(s) => s.clone(),
+                // Numbers and booleans are kept exactly as written: `PORT: 0080` stays "0080".
+                Value::Int(_) | Value::Float(_) | Value::Bool(_) => self
+                    .source
+                    .get(value_node.span.clone())
+                    .unwrap_or_default()
+                    .to_owned(),
+                Value::Null => {
+                    self.error(
+                        &value_node.span,
+                        format!("env: \"{name}\" has no value"),
+                        Some("write \"\" for an empty value".into()),
+                    );
+                    continue;
+                }
+                Value::Seq(_) | Value::Map(_) => {
+                    self.wrong_type(&format!("env: \"{name}\""), "text", value_node);
+                    continue;
+                }
+            };
+            env.insert(name, text);
+        }
+        Some(env)
+    }
+
+    /// A text value, or a diagnostic saying what was found instead.
+    pub(super) fn text<'n>(&mut self, key: &str, value: &'n Node) -> Option<&'n str> {
+        match &value.value {
+            Value::Str(s) => Some(s),
+            _ => {
+                self.wrong_type(key, "text", value);
+                None
+            }
+        }
+    }
+
+    pub(super) fn wrong_type(&mut self, key: &str, expected: &str, value: &Node) {
+        let (message, hint) = match value.value {
+            Value::Null => (
+                format!("{key} has no value"),
+                Some(format!("{key} is {expected}")),
+            ),
+            _ => (
+                format!("{key} must be {expected}, not {}", value.value.kind()),
+                None,
+            ),
+        };
+        let span = if value.span.is_empty() {
+            // Maps and lists are located at their first entry; a missing value at the
+            // end of its line.
+            value.span.start..value.span.start + 1
+        } else {
+            value.span.clone()
+        };
+        self.error(&span, message, hint);
+    }
+}
+
+/// `a, b, c or d`.
+pub(super) fn list(items: &[&str]) -> String {
+    let mut unique: Vec<&str> = Vec::new();
+    for item in items {
+        if !unique.contains(item) {
+            unique.push(item);
+        }
+    }
+    match unique.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        Some((last, _)) => (*last).to_owned(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,373 @@
+//! Reading YAML text into a loosely typed tree whose every node knows its byte range.
+//!
+//! serde-saphyr does the YAML (syntax, anchors and aliases, merge keys, budgets against
+//! hostile input); this module turns its output into [`Node`]s and deliberately checks
+//! nothing about clock.yml itself. Keeping the tree loose is what lets the checker report
+//! every problem in one pass: a typed deserializer would stop at the first wrong key.
+//! Duplicate keys are passed through on purpose so the checker can name both places.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::options::DuplicateKeyPolicy;
+use serde_saphyr::{Location, MessageFormatter, Spanned, UserMessageFormatter};
+
+use super::source::{LineIndex, Span};
+
+/// Deeper nesting than this is never a valid clock.yml (a job's `env` sits at depth 4).
+const MAX_DEPTH: usize = 24;
+/// Enough nodes for tens of thousands of jobs; bounds the work an alias bomb can cause.
+const MAX_NODES: usize = 1_000_000;
+/// Replayed alias events across the file: enough for `<<: *common` in thousands of jobs,
+/// few enough that an alias bomb fails in well under a second.
+const MAX_ALIAS_REPLAY: usize = 50_000;
+
+/// A YAML value with the byte range it was written at.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Node {
+    pub value: Value,
+    /// Where the node is written. For an alias this is the alias (`*name`); for a map,
+    /// an empty range at its first key.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Value {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    /// Entries in file order, duplicates included.
+    Map(Vec<(Node, Node)>),
+}
+
+impl Value {
+    /// How the value is described in "expected X, found Y" messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "nothing",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) => "a number",
+            Value::Float(_) => "a number",
+            Value::Str(_) => "text",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a map",
+        }
+    }
+}
+
+/// The file is not YAML we can read: a syntax error or a budget breach, with where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct YamlError {
+    pub span: Span,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// Reads `source` into a tree.
+///
+/// # Errors
+/// A [`YamlError`] for invalid YAML, more than one document, or input that breaks the
+/// budgets (alias bombs, deep nesting, huge node counts).
+pub(super) fn read_tree(source: &str) -> Result<Node, YamlError> {
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: MAX_DEPTH,
+            flow_nesting_limit: MAX_DEPTH,
+            max_nodes: MAX_NODES,
+            max_documents: 1,
+        },
+        duplicate_keys: DuplicateKeyPolicy::PassThrough,
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_ALIAS_REPLAY,
+        },
+        with_snippet: false,
+    };
+    let index = LineIndex::new(source);
+    match serde_saphyr::from_str_with_options::<Option<Spanned<Raw>>>(source, options) {
+        Ok(Some(raw)) => Ok(into_node(raw, &index)),
+        Ok(None) => Ok(Node {
+            value: Value::Null,
+            span: 0..0,
+        }),
+        Err(error) => Err(describe_error(&error, &index)),
+    }
+}
+
+/// What serde-saphyr hands us: values wrapped in [`Spanned`].
+enum Raw {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Spanned<Raw>>),
+    Map(Vec<(Spanned<Raw>, Spanned<Raw>)>),
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Raw, D::Error> {
+        deserializer.deserialize_any(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = Raw;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+    fn visit_none<E>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Raw, D::Error> {
+        Raw::deserialize(deserializer)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Raw, E> {
+        Ok(Raw::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Raw, E> {
+        Ok(Raw::Int(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Raw, E> {
+        Ok(Raw::Int(v.into()))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Raw, E> {
+        Ok(Raw::Int(v))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<Raw, E> {
+        Ok(Raw::Int(i128::try_from(v).unwrap_or(i128::MAX)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
+        Ok(Raw::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Raw, E> {
+        Ok(Raw::Str(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Raw, E> {
+        Ok(Raw::Str(v))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Raw, E> {
+        Ok(Raw::Str(String::from_utf8_lossy(v).into_owned()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Raw::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key()? {
+            let value = map.next_value()?;
+            entries.push((key, value));
+        }
+        Ok(Raw::Map(entries))
+    }
+}
+
+fn into_node(raw: Spanned<Raw>, index: &LineIndex<'_>) -> Node {
+    let span = span_of(&raw.referenced, index);
+    let value = match raw.value {
+        Raw::Null => Value::Null,
+        Raw::Bool(b) => Value::Bool(b),
+        Raw::Int(i) => Value::Int(i),
+        Raw::Float(f) => Value::Float(f),
+        Raw::Str(s) => Value::Str(s),
+        Raw::Seq(items) => Value::Seq(items.into_iter().map(|i| into_node(i, index)).collect()),
+        Raw::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (into_node(k, index), into_node(v, index)))
+                .collect(),
+        ),
+    };
+    Node { value, span }
+}
+
+/// The byte range of a location: serde-saphyr gives byte offsets for string input, and
+/// line/column always, which we fall back on.
+fn span_of(location: &Location, index: &LineIndex<'_>) -> Span {
+    let span = location.span();
+    let start = span.byte_offset().map(|o| o as usize).unwrap_or_else(|| {
+        let line = u32::try_from(location.line()).unwrap_or(u32::MAX);
+        let column = u32::try_from(location.column()).unwrap_or(u32::MAX);
+        index.offset(line, column)
+    });
+    let len = span.byte_len().map_or(1, |l| l as usize);
+    start..start.saturating_add(len)
+}
+
+fn describe_error(error: &serde_saphyr::Error, index: &LineIndex<'_>) -> YamlError {
+    let error = error.without_snippet();
+    let span = error
+        .location()
+        .map_or(0..0, |location| span_of(&location, index));
+    let (message, hint) = match root_error(error) {
+        serde_saphyr::Error::MultipleDocuments { .. } => multiple_documents_message(),
+        serde_saphyr::Error::Budget { breach, .. } => budget_message(breach),
+        serde_saphyr::Error::AliasReplayLimitExceeded { .. }
+        | serde_saphyr::Error::AliasExpansionLimitExceeded { .. }
+        | serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => alias_bomb_message(),
+        other => {
+            let message = plain_message(other);
+            let hint = if message.contains("tab") {
+                Some("indent with spaces; YAML does not allow tabs for indentation".into())
+            } else if message.contains("recursion limit") {
+                Some(format!("a clock.yml nests a few levels deep; this nests more than {MAX_DEPTH}"))
+            } else {
+                None
+            };
+            (message, hint)
+        }
+    };
+    YamlError {
+        span,
+        message: format!("invalid YAML: {message}"),
+        hint,
+    }
+}
+
+fn budget_message(breach: &serde_saphyr::budget::BudgetBreach) -> (String, Option<String>) {
+    use serde_saphyr::budget::BudgetBreach;
+    match breach {
+        BudgetBreach::Documents { .. } => multiple_documents_message(),
+        BudgetBreach::Depth { .. } => (
+            format!("nested more than {MAX_DEPTH} levels deep"),
+            Some("a clock.yml needs four levels: jobs, a job, its env, a variable".into()),
+        ),
+        BudgetBreach::Aliases { .. }
+        | BudgetBreach::Anchors { .. }
+        | BudgetBreach::AliasAnchorRatio { .. }
+        | BudgetBreach::RecordedAnchorEvents { .. }
+        | BudgetBreach::RecordedAnchorBytes { .. } => alias_bomb_message(),
+        _ => (
+            "the file is too large or too complex to be a clock.yml".to_owned(),
+            Some(format!(
+                "a clock.yml may hold at most {MAX_NODES} YAML values, aliases expanded"
+            )),
+        ),
+    }
+}
+
+/// The error itself, out of the wrappers that add snippets and alias locations.
+fn root_error(mut error: &serde_saphyr::Error) -> &serde_saphyr::Error {
+    loop {
+        match error.without_snippet() {
+            serde_saphyr::Error::AliasError { error: inner, .. } => error = inner,
+            other => return other,
+        }
+    }
+}
+
+fn multiple_documents_message() -> (String, Option<String>) {
+    (
+        "a clock.yml holds one YAML document, and this starts a second".to_owned(),
+        Some("remove the `---` line and merge the documents".to_owned()),
+    )
+}
+
+fn alias_bomb_message() -> (String, Option<String>) {
+    (
+        "aliases expand to too much YAML (an alias bomb?)".to_owned(),
+        Some("use fewer `*alias` references; `defaults:` sets keys for every job".to_owned()),
+    )
+}
+
+/// The library's own words, without its "at line X" suffix and with control characters
+/// made visible (the text can quote the input).
+fn plain_message(error: &serde_saphyr::Error) -> String {
+    let message = UserMessageFormatter.format_message(error);
+    message.chars().flat_map(char::escape_debug).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(source: &str) -> Node {
+        read_tree(source).unwrap_or_else(|e| panic!("{source:?}: {e:?}"))
+    }
+
+    #[test]
+    fn every_node_has_its_byte_range() {
+        let source = "jobs:\n  sync:\n    every: \"37m\"\n    retries: 3\n";
+        let Value::Map(top) = tree(source).value else {
+            panic!("not a map")
+        };
+        let (key, jobs) = &top[0];
+        assert_eq!(
+            (key.value.clone(), key.span.clone()),
+            (Value::Str("jobs".into()), 0..4)
+        );
+        let Value::Map(jobs) = &jobs.value else {
+            panic!("jobs not a map")
+        };
+        let Value::Map(sync) = &jobs[0].1.value else {
+            panic!("sync not a map")
+        };
+        let table: &[(&str, Value, &str)] = &[
+            ("every", Value::Str("37m".into()), "\"37m\""),
+            ("retries", Value::Int(3), "3"),
+        ];
+        for ((key, value), (name, expected, written)) in sync.iter().zip(table) {
+            assert_eq!(key.value, Value::Str((*name).into()));
+            assert_eq!(&source[key.span.clone()], *name);
+            assert_eq!(value.value, *expected);
+            assert_eq!(&source[value.span.clone()], *written);
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_are_kept_for_the_checker() {
+        let Value::Map(top) = tree("a: 1\na: 2\n").value else {
+            panic!("not a map")
+        };
+        assert_eq!(top.len(), 2);
+        assert_eq!(top[1].0.span, 5..6);
+    }
+
+    #[test]
+    fn an_empty_file_is_null() {
+        assert_eq!(tree("").value, Value::Null);
+        assert_eq!(tree("# only a comment\n").value, Value::Null);
+    }
+
+    #[test]
+    fn hostile_input_is_an_error_with_a_position() {
+        let mut bomb = String::from("a: &a [x,x,x,x,x,x,x,x,x]\n");
+        for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"]
+            .iter()
+            .zip(["b", "c", "d", "e", "f", "g", "h", "i"])
+        {
+            let refs = vec![format!("*{prev}"); 9].join(",");
+            bomb.push_str(&format!("{name}: &{name} [{refs}]\n"));
+        }
+        let deep_flow = format!("a: {}{}\n", "[".repeat(5000), "]".repeat(5000));
+        let deep_block: String = (0..100).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        let table: &[(&str, &str)] = &[
+            ("jobs:\n  a:\n\tcommand: x\n", "tab"),
+            ("a: \"open\n", "quote"),
+            (&bomb, "alias"),
+            (&deep_flow, "invalid YAML"),
+            (&deep_block, "nested more than"),
+            ("a: 1\n---\nb: 2\n", "second"),
+        ];
+        for (source, needle) in table {
+            let error = read_tree(source).expect_err(needle);
+            assert!(
+                error.message.contains(needle) || error.hint.iter().any(|h| h.contains(needle)),
+                "{needle}: {error:?}"
+            );
+            assert!(error.span.start <= source.len(), "{needle}: {error:?}");
+        }
+    }
+}
