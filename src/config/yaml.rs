@@ -222,7 +222,9 @@ fn describe_error(error: &serde_saphyr::Error, index: &LineIndex<'_>) -> YamlErr
             let hint = if message.contains("tab") {
                 Some("indent with spaces; YAML does not allow tabs for indentation".into())
             } else if message.contains("recursion limit") {
-                Some(format!("a clock.yml nests a few levels deep; this nests more than {MAX_DEPTH}"))
+                Some(format!(
+                    "a clock.yml nests a few levels deep; this nests more than {MAX_DEPTH}"
+                ))
             } else {
                 None
             };
