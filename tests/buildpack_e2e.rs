@@ -57,13 +57,18 @@ impl Builder {
     }
 
     fn compile(&self, build_dir: &Path) -> Output {
+        self.compile_with_env(build_dir, self.env_dir.path())
+    }
+
+    /// Compiles with `env_dir` as ENV_DIR (the app's config vars, one file each).
+    fn compile_with_env(&self, build_dir: &Path, env_dir: &Path) -> Output {
         let path = format!(
             "{}:{}",
             self.shims.path().display(),
             std::env::var("PATH").unwrap_or_default()
         );
         run(script("compile")
-            .args([build_dir, &self.cache, self.env_dir.path()])
+            .args([build_dir, &self.cache, env_dir])
             .env("PATH", path)
             .env("CARGO_NET_OFFLINE", "true"))
     }
@@ -76,11 +81,16 @@ impl Builder {
     }
 }
 
-/// The cargo that runs this test (cargo sets `CARGO` for test binaries), else PATH's.
+/// The real cargo: the one running this test (`CARGO`), else the first on PATH. Resolved
+/// to a path before the logging shim joins PATH, so the shim never runs itself.
 fn real_cargo() -> PathBuf {
-    std::env::var_os("CARGO")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("cargo"))
+    if let Some(cargo) = std::env::var_os("CARGO") {
+        return PathBuf::from(cargo);
+    }
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|dir| dir.join("cargo"))
+        .find(|candidate| candidate.is_file())
+        .expect("cargo on PATH")
 }
 
 /// Points the cache's cargo registry at this machine's, which already holds every crate
@@ -118,6 +128,17 @@ fn buildpack_builds_each_fixture_app_and_the_clock_runs() {
         "the first compile did not run cargo"
     );
     assert_procfile(&python, "web: gunicorn app:app\nclock: clock\n");
+    // The build shows each job and its next run.
+    assert!(
+        stdout(output).contains("-----> Checking clock.yml\n       clock.yml is valid: 1 job\n"),
+        "{}",
+        transcript(output)
+    );
+    assert!(
+        stdout(output).contains("       marker\n") && stdout(output).contains("next run: "),
+        "{}",
+        transcript(output)
+    );
     assert!(
         stdout(output).contains("       Added `clock: clock` to the Procfile"),
         "{}",
@@ -198,6 +219,41 @@ fn buildpack_builds_each_fixture_app_and_the_clock_runs() {
         std::fs::read_to_string(invalid.path().join("Procfile")).expect("Procfile"),
         "web: gunicorn app:app\n",
         "the Procfile changed in a failed build"
+    );
+
+    // 6. CLOCK_CONFIG (from ENV_DIR) names the file to check; its value is never printed.
+    let moved = build_dir_from("app_python_with_procfile");
+    std::fs::create_dir(moved.path().join("config")).expect("mkdir config");
+    std::fs::rename(
+        moved.path().join("clock.yml"),
+        moved.path().join("config/schedule.yml"),
+    )
+    .expect("move clock.yml");
+    let env_dir = tempfile::tempdir().expect("env dir");
+    std::fs::write(env_dir.path().join("CLOCK_CONFIG"), "config/schedule.yml").expect("env");
+    std::fs::write(env_dir.path().join("SECRET_TOKEN"), "s3cr3t-value").expect("env");
+    let configured = builder.compile_with_env(moved.path(), env_dir.path());
+    let configured_transcript = transcript(&configured);
+    assert!(configured.status.success(), "{configured_transcript}");
+    assert!(
+        stdout(&configured).contains("-----> Checking the clock.yml that CLOCK_CONFIG names"),
+        "{configured_transcript}"
+    );
+    for value in ["config/schedule.yml", "s3cr3t-value"] {
+        assert!(
+            !configured_transcript.contains(value),
+            "a config var's value was printed: {value}\n{configured_transcript}"
+        );
+    }
+
+    std::fs::write(env_dir.path().join("CLOCK_CONFIG"), "config/missing.yml").expect("env");
+    let missing = builder.compile_with_env(moved.path(), env_dir.path());
+    assert_eq!(missing.status.code(), Some(1), "{}", transcript(&missing));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr)
+            .contains(" !     Error: the app has no missing.yml where the build looked for it."),
+        "{}",
+        transcript(&missing)
     );
 
     assert_eq!(
@@ -295,6 +351,17 @@ fn run_clock_in_moved_slug(app: BuiltApp) {
         "{}: {}",
         app.name,
         transcript(&which)
+    );
+
+    // `heroku run clockctl validate` checks the slug's clock.yml.
+    let validate = run(dyno(&home)
+        .arg("-c")
+        .arg(format!("{boot}; clockctl validate")));
+    assert!(
+        validate.status.success(),
+        "{}: {}",
+        app.name,
+        transcript(&validate)
     );
 
     let log = runtime.path().join("clock.log");

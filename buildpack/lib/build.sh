@@ -34,7 +34,10 @@ build::compile() {
 	local source_dir="$1" cache_dir="$2" bin_dir="$3" stamp="$4"
 	export CARGO_HOME="$cache_dir/cargo"
 	export CARGO_TARGET_DIR="$cache_dir/target"
-	if ! cargo build --release --locked --bins --manifest-path "$source_dir/Cargo.toml" 2>&1 | output::indent; then
+	# One "Downloaded" line per crate is noise in a build log; the "Compiling" lines show
+	# progress through a build that takes minutes, and errors are kept whole.
+	if ! cargo build --release --locked --bins --manifest-path "$source_dir/Cargo.toml" 2>&1 |
+		sed -u '/^ *Downloaded [^ ]* v[^ ]*$/d' | output::indent; then
 		output::error "Error: could not build clock and clockctl." \
 			"cargo stopped with an error (its output is above). This is a fault in the" \
 			"buildpack, not in your app: report the output above to the heroku-clock" \
