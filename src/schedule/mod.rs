@@ -8,10 +8,17 @@
 //! read files, know about YAML positions, or sleep: `config` maps errors to lines and
 //! `runtime` decides when to wake.
 
+mod at;
 pub mod cron;
+mod describe;
+mod dst;
+mod every;
+mod jitter;
 mod job;
+mod timeline;
 
 pub use cron::{CronError, CronExpr, CronWarning};
+pub use jitter::stable_jitter;
 
 use std::time::Duration;
 
@@ -48,7 +55,9 @@ pub enum AtTime {
 pub struct JobSchedule {
     pub schedule: Schedule,
     pub tz: Tz,
-    /// The stable delay added to every slot; `Duration::ZERO` without `jitter:`.
+    /// The stable delay added to every slot; `Duration::ZERO` without `jitter:`. This is
+    /// the *resolved* offset, `stable_jitter(job_name, configured_max)`, not the maximum;
+    /// check the maximum with [`JobSchedule::validate_jitter`].
     pub jitter: Duration,
     /// No run before this instant (inclusive); also the origin of an `every` schedule.
     pub start: Option<DateTime<Utc>>,

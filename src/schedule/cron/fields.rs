@@ -1,0 +1,194 @@
+//! The parsed form of a cron expression: one bit set per field, the day-field extensions
+//! (`L`, `W`, `#`) and Debian's star flags, plus a table of matching days for every shape
+//! of month. Parsing lives in `parse`, searching in `next`; this module only says which
+//! values match.
+
+use super::calendar;
+
+/// Bit sets of the values each field matches, and what the day fields need beyond bits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Fields {
+    /// Bits 0..=59. Only bit 0 for a five-field expression.
+    pub seconds: u64,
+    /// Bits 0..=59.
+    pub minutes: u64,
+    /// Bits 0..=23.
+    pub hours: u32,
+    /// Bits 1..=12.
+    pub months: u32,
+    /// Plain day-of-month values, bits 1..=31.
+    pub dom: u32,
+    /// Bit n set: `L-n` (the day n days before the last; `L` is `L-0`).
+    pub dom_last: u32,
+    /// Bit n set: `nW`, the weekday nearest to day n inside the month.
+    pub dom_nearest_weekday: u32,
+    /// `LW`: the last weekday (Monday to Friday) of the month.
+    pub dom_last_weekday: bool,
+    /// Plain day-of-week values, bits 0..=6 (Sunday = 0).
+    pub dow: u32,
+    /// Weekday bits with `L`: the last such weekday of the month (`5L`).
+    pub dow_last: u32,
+    /// Per weekday, bit k (1..=5) set for `#k`: the k-th such weekday of the month.
+    pub dow_nth: [u8; 7],
+    /// Debian's DOM_STAR: the day-of-month field begins with `*` (or is `?`).
+    pub dom_star: bool,
+    /// Debian's DOW_STAR: the day-of-week field begins with `*` (or is `?`).
+    pub dow_star: bool,
+    /// Written with a leading seconds field.
+    pub has_seconds: bool,
+    /// Five fields whose minute and hour fields both name fixed values (neither begins
+    /// with `*`): such a job keeps wall-clock appointments across DST (see `timeline`).
+    pub fixed_time: bool,
+    /// `day_table[weekday of the 1st][days in month - 28]`: the matching days (bits 1..=31)
+    /// of a month of that shape. Every month has one of 7 × 4 shapes, so the search never
+    /// evaluates the day rules per day.
+    day_table: [[u32; 4]; 7],
+}
+
+impl Fields {
+    /// Builds the day table once the field sets are final.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        seconds: u64,
+        minutes: u64,
+        hours: u32,
+        months: u32,
+        days: DayFields,
+        has_seconds: bool,
+        fixed_time: bool,
+    ) -> Fields {
+        let mut fields = Fields {
+            seconds,
+            minutes,
+            hours,
+            months,
+            dom: days.dom,
+            dom_last: days.dom_last,
+            dom_nearest_weekday: days.dom_nearest_weekday,
+            dom_last_weekday: days.dom_last_weekday,
+            dow: days.dow,
+            dow_last: days.dow_last,
+            dow_nth: days.dow_nth,
+            dom_star: days.dom_star,
+            dow_star: days.dow_star,
+            has_seconds,
+            fixed_time,
+            day_table: [[0; 4]; 7],
+        };
+        for first in 0..7u32 {
+            for len in 28..=31u32 {
+                fields.day_table[first as usize][(len - 28) as usize] =
+                    fields.compute_day_mask(first, len);
+            }
+        }
+        fields
+    }
+
+    /// The matching days (bits 1..=31) of `month` in `year`.
+    #[inline]
+    pub(crate) fn day_mask(&self, year: i32, month: u32) -> u32 {
+        let first = calendar::weekday(year, month, 1);
+        let len = calendar::days_in_month(year, month);
+        self.day_table[first as usize][(len - 28) as usize]
+    }
+
+    /// The matching days of a month shaped `first` (weekday of the 1st), `len` days long.
+    pub(crate) fn day_mask_for_shape(&self, first: u32, len: u32) -> u32 {
+        self.day_table[first as usize][(len - 28) as usize]
+    }
+
+    fn compute_day_mask(&self, first: u32, len: u32) -> u32 {
+        let valid: u32 = ((1u64 << (len + 1)) - 2) as u32; // bits 1..=len
+        let weekday_of = |day: u32| (first + day - 1) % 7;
+        let is_workday = |day: u32| (1..=5).contains(&weekday_of(day));
+
+        let mut dom = self.dom & valid;
+        for n in 0..31u32 {
+            if self.dom_last & (1 << n) != 0 && n < len {
+                dom |= 1 << (len - n);
+            }
+        }
+        for n in 1..=31u32 {
+            if self.dom_nearest_weekday & (1 << n) != 0 && n <= len {
+                dom |= 1 << nearest_weekday(n, len, weekday_of(n));
+            }
+        }
+        if self.dom_last_weekday {
+            let last = (1..=len).rev().find(|&d| is_workday(d)).unwrap_or(len);
+            dom |= 1 << last;
+        }
+
+        let mut dow = 0u32;
+        for day in 1..=len {
+            let wd = weekday_of(day);
+            let plain = self.dow & (1 << wd) != 0;
+            let last = self.dow_last & (1 << wd) != 0 && day + 7 > len;
+            let nth = self.dow_nth[wd as usize] & (1 << ((day - 1) / 7 + 1)) != 0;
+            if plain || last || nth {
+                dow |= 1 << day;
+            }
+        }
+
+        // Debian cron: `(dom_star || dow_star) ? (dom && dow) : (dom || dow)`.
+        if self.dom_star || self.dow_star {
+            dom & dow
+        } else {
+            dom | dow
+        }
+    }
+
+    /// Whether any month this expression names has a matching day in some year. The
+    /// Gregorian calendar repeats every 400 years and in that cycle every month starts on
+    /// every weekday (February on every weekday in both leap and common years), so checking
+    /// the month shapes is exact.
+    pub(crate) fn fires_ever(&self) -> bool {
+        (1..=12u32)
+            .filter(|m| self.months & (1 << m) != 0)
+            .any(|m| {
+                let lens: &[u32] = match m {
+                    2 => &[28, 29],
+                    4 | 6 | 9 | 11 => &[30],
+                    _ => &[31],
+                };
+                lens.iter()
+                    .any(|&len| (0..7).any(|first| self.day_mask_for_shape(first, len) != 0))
+            })
+    }
+}
+
+/// The day-field part of an expression, as the parser collects it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct DayFields {
+    pub dom: u32,
+    pub dom_last: u32,
+    pub dom_nearest_weekday: u32,
+    pub dom_last_weekday: bool,
+    pub dow: u32,
+    pub dow_last: u32,
+    pub dow_nth: [u8; 7],
+    pub dom_star: bool,
+    pub dow_star: bool,
+}
+
+/// `nW`: the weekday nearest to day `n` without leaving the month (Quartz's rule: a
+/// Saturday moves to Friday unless that is in the previous month, then to Monday; a Sunday
+/// moves to Monday unless that is in the next month, then to Friday).
+fn nearest_weekday(n: u32, len: u32, weekday: u32) -> u32 {
+    match weekday {
+        6 if n == 1 => 3,
+        6 => n - 1,
+        0 if n == len => n - 2,
+        0 => n + 1,
+        _ => n,
+    }
+}
+
+/// The lowest set bit of `mask` at or above `from`.
+#[inline]
+pub(crate) fn next_bit(mask: u64, from: u32) -> Option<u32> {
+    if from >= 64 {
+        return None;
+    }
+    let rest = mask & (u64::MAX << from);
+    (rest != 0).then(|| rest.trailing_zeros())
+}

@@ -1,0 +1,116 @@
+//! Cron wall times onto a zone's timeline: the DST rules.
+//!
+//! A *fixed-time* expression (five fields, minute and hour both fixed: `30 2 * * *`) keeps
+//! wall-clock appointments: a time skipped by spring-forward runs once at the first instant
+//! after the jump, a repeated time runs once, in its first pass. Every other expression
+//! follows elapsed time: it fires at every instant whose wall time matches, so nothing is
+//! caught up in a skipped hour and a repeated hour runs twice. The wall-time search itself
+//! is the expression's ([`CronExpr::next_wall_after`]).
+
+use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
+
+use super::DstNote;
+use super::cron::CronExpr;
+use super::dst::{self, Resolved};
+
+/// How far ahead the elapsed rule looks for an offset change that could put a wall time
+/// *behind* `after` back in the future (a repeated hour): longer than any real repeat.
+const REPEAT_LOOKAHEAD: TimeDelta = TimeDelta::hours(3);
+
+/// The first instant strictly after `after` at which `expr` fires in `tz`, with a note when
+/// DST moved or doubled it.
+pub(crate) fn next_cron(
+    expr: &CronExpr,
+    tz: Tz,
+    after: DateTime<Utc>,
+) -> Option<(DateTime<Utc>, Option<DstNote>)> {
+    if dst::is_utc(tz) {
+        let wall = expr.next_wall_after(after.naive_utc())?;
+        return Some((wall.and_utc(), None));
+    }
+    if expr.is_fixed_time() {
+        next_fixed_time(expr, tz, after)
+    } else {
+        next_elapsed(expr, tz, after)
+    }
+}
+
+/// Fixed-time rule. Mapping each wall time to its instant (the earliest; the jump instant
+/// for a skipped one) never goes backwards as the wall time grows, so the answer is the
+/// first matching wall time whose instant is after `after`. Only when `after` lies in the
+/// second pass of a repeat are there a few earlier-mapping wall times to pass over.
+fn next_fixed_time(
+    expr: &CronExpr,
+    tz: Tz,
+    after: DateTime<Utc>,
+) -> Option<(DateTime<Utc>, Option<DstNote>)> {
+    let mut cursor = dst::wall_at(tz, after);
+    loop {
+        let wall = expr.next_wall_after(cursor)?;
+        let (instant, note) = match dst::resolve(tz, wall) {
+            Resolved::Single(t) => (t, None),
+            Resolved::Repeat { first, .. } => (first, Some(DstNote::FirstOfRepeat { wall })),
+            Resolved::Gap { transition, .. } => (transition, Some(DstNote::MovedFromGap { wall })),
+        };
+        if instant > after {
+            return Some((instant, note));
+        }
+        cursor = wall;
+    }
+}
+
+/// Elapsed rule: every instant whose wall time matches. Scans wall times from the earliest
+/// one that could belong to an instant after `after` and keeps the smallest instant; in
+/// the usual case (no offset change near `after`) the first match settles it.
+fn next_elapsed(
+    expr: &CronExpr,
+    tz: Tz,
+    after: DateTime<Utc>,
+) -> Option<(DateTime<Utc>, Option<DstNote>)> {
+    let here = dst::offset_at(tz, after);
+    let soon = dst::offset_at(tz, after + REPEAT_LOOKAHEAD);
+    let (low, high) = (here.min(soon), here.max(soon));
+    let mut cursor = after.naive_utc() + TimeDelta::seconds(i64::from(low));
+    let mut best: Option<(DateTime<Utc>, Option<DstNote>)> = None;
+    let keep = |best: &mut Option<(DateTime<Utc>, Option<DstNote>)>, t, note| {
+        if best.is_none_or(|(b, _)| t < b) {
+            *best = Some((t, note));
+        }
+    };
+    loop {
+        let Some(wall) = expr.next_wall_after(cursor) else {
+            return best;
+        };
+        if let Some((b, _)) = best {
+            // Every later wall time names instants at or after `wall - high`.
+            if wall.and_utc() - TimeDelta::seconds(i64::from(high)) > b {
+                return best;
+            }
+        }
+        match dst::resolve(tz, wall) {
+            Resolved::Single(t) if t > after => {
+                // The earliest instant of this wall time; no later wall time maps earlier.
+                keep(&mut best, t, None);
+                return best;
+            }
+            Resolved::Single(_) => {}
+            Resolved::Repeat { first, second } => {
+                if first > after {
+                    keep(&mut best, first, Some(DstNote::FirstOfRepeat { wall }));
+                    return best;
+                }
+                if second > after {
+                    keep(&mut best, second, Some(DstNote::SecondOfRepeat { wall }));
+                }
+            }
+            Resolved::Gap { transition, .. } => {
+                // Skip the whole gap at once: none of its wall times exist.
+                let resume = dst::wall_at(tz, transition) - TimeDelta::seconds(1);
+                cursor = resume.max(wall);
+                continue;
+            }
+        }
+        cursor = wall;
+    }
+}
