@@ -57,18 +57,38 @@ fn cron_preview_prints_exactly_count_instants_across_dst() {
 fn the_first_run_is_strictly_after_the_given_instant() {
     let output = clockctl(
         &here(),
-        &["--cron", "0 * * * *", "--after", "2026-01-01T10:00:00Z", "--count", "2"],
+        &[
+            "--cron",
+            "0 * * * *",
+            "--after",
+            "2026-01-01T10:00:00Z",
+            "--count",
+            "2",
+        ],
     );
-    assert_eq!(stdout(&output), "2026-01-01T11:00:00+00:00\n2026-01-01T12:00:00+00:00\n");
+    assert_eq!(
+        stdout(&output),
+        "2026-01-01T11:00:00+00:00\n2026-01-01T12:00:00+00:00\n"
+    );
 }
 
 #[test]
 fn every_preview_lines_up_on_the_epoch_grid() {
     let output = clockctl(
         &here(),
-        &["--every", "37m", "--after", "2026-01-01T00:00:00Z", "--count", "2"],
+        &[
+            "--every",
+            "37m",
+            "--after",
+            "2026-01-01T00:00:00Z",
+            "--count",
+            "2",
+        ],
     );
-    assert_eq!(stdout(&output), "2026-01-01T00:16:00+00:00\n2026-01-01T00:53:00+00:00\n");
+    assert_eq!(
+        stdout(&output),
+        "2026-01-01T00:16:00+00:00\n2026-01-01T00:53:00+00:00\n"
+    );
     assert_eq!(output.status.code(), Some(0));
 }
 
@@ -88,7 +108,10 @@ fn fall_back_repeats_are_shown_with_the_zone_offset() {
         ],
     );
     // 01:30 happens twice on 2026-11-01; a cron job runs once, at the first pass (EDT).
-    assert_eq!(stdout(&output), "2026-11-01T01:30:00-04:00\n2026-11-02T01:30:00-05:00\n");
+    assert_eq!(
+        stdout(&output),
+        "2026-11-01T01:30:00-04:00\n2026-11-02T01:30:00-05:00\n"
+    );
 }
 
 #[test]
@@ -125,14 +148,22 @@ fn bad_flags_exit_2() {
     ];
     for args in table {
         let output = clockctl(&here(), args);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
         assert_eq!(stdout(&output), "", "{args:?}");
     }
 }
 
 #[test]
 fn a_close_time_zone_is_suggested() {
-    let output = clockctl(&here(), &["--cron", "* * * * *", "--tz", "America/New_Yrok"]);
+    let output = clockctl(
+        &here(),
+        &["--cron", "* * * * *", "--tz", "America/New_Yrok"],
+    );
     assert_eq!(
         stderr(&output),
         "error: --tz: unknown time zone \"America/New_Yrok\"\nhint: did you mean \"America/New_York\"?\n"
@@ -148,7 +179,8 @@ fn file_preview_is_one_timeline_with_dst_notes() {
     assert_eq!(stderr(&output), "");
     assert_eq!(
         stdout(&output),
-        std::fs::read_to_string(fixture("next_dst_notes").join("expected.stdout")).expect("expected.stdout")
+        std::fs::read_to_string(fixture("next_dst_notes").join("expected.stdout"))
+            .expect("expected.stdout")
     );
     assert_eq!(output.status.code(), Some(0));
 }
@@ -157,7 +189,14 @@ fn file_preview_is_one_timeline_with_dst_notes() {
 fn one_job_only_with_job() {
     let output = clockctl(
         &fixture("next_dst_notes"),
-        &["--job", "old", "--after", "2026-03-07T12:00:00Z", "--count", "1"],
+        &[
+            "--job",
+            "old",
+            "--after",
+            "2026-03-07T12:00:00Z",
+            "--count",
+            "1",
+        ],
     );
     assert_eq!(stdout(&output), "old  2026-03-07T12:00:00-05:00\n");
 }
@@ -175,6 +214,10 @@ fn an_unknown_job_is_a_usage_error_with_a_hint() {
 #[test]
 fn an_invalid_file_shows_its_errors_and_exits_1() {
     let output = clockctl(&fixture("validate_duplicate_key"), &[]);
-    assert!(stderr(&output).starts_with("clock.yml:5:5: error: duplicate key \"every\"\n"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("clock.yml:5:5: error: duplicate key \"every\"\n"),
+        "{}",
+        stderr(&output)
+    );
     assert_eq!(output.status.code(), Some(1));
 }

@@ -30,8 +30,12 @@ fn assert_expected(scenario: &str, name: &str, actual: &[u8]) {
         std::fs::write(&path, actual).expect("write expected output");
         return;
     }
-    let expected = std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_EXPECTED=1 to create it)", path.display()));
+    let expected = std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run with UPDATE_EXPECTED=1 to create it)",
+            path.display()
+        )
+    });
     assert_eq!(
         String::from_utf8_lossy(actual),
         String::from_utf8_lossy(&expected),
@@ -132,7 +136,11 @@ fn warnings_keep_exit_zero() {
 #[test]
 fn strict_makes_warnings_errors() {
     let output = clockctl(&fixture("validate_warnings"), &["validate", "--strict"]);
-    assert_expected("validate_warnings", "expected_strict.stderr", &output.stderr);
+    assert_expected(
+        "validate_warnings",
+        "expected_strict.stderr",
+        &output.stderr,
+    );
     assert_eq!(output.stdout, b"", "no summary for an invalid file");
     assert_eq!(output.status.code(), Some(1));
 }
@@ -144,7 +152,10 @@ fn a_valid_file_prints_a_summary() {
 
 #[test]
 fn json_reports_errors_in_one_document() {
-    let output = clockctl(&fixture("validate_json_errors"), &["validate", "--format", "json"]);
+    let output = clockctl(
+        &fixture("validate_json_errors"),
+        &["validate", "--format", "json"],
+    );
     assert_expected("validate_json_errors", "expected.json", &output.stdout);
     assert_eq!(output.stderr, b"");
     assert_eq!(output.status.code(), Some(1));
@@ -152,9 +163,13 @@ fn json_reports_errors_in_one_document() {
 
 #[test]
 fn json_shape_of_a_valid_file() {
-    let output = clockctl(&fixture("validate_valid_summary"), &["validate", "--format", "json"]);
+    let output = clockctl(
+        &fixture("validate_valid_summary"),
+        &["validate", "--format", "json"],
+    );
     assert_eq!(output.status.code(), Some(0));
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON document");
+    let json: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("one JSON document");
     assert_eq!(json["file"], "clock.yml");
     assert_eq!(json["valid"], true);
     assert_eq!(json["errors"], 0);
@@ -174,7 +189,11 @@ fn json_shape_of_a_valid_file() {
     assert_eq!(digest["schedule"]["kind"], "cron");
     assert_eq!(digest["schedule"]["expression"], "0 17 * * mon-fri");
     assert_eq!(digest["enabled"], false);
-    assert!(digest["schedule"]["description"].as_str().is_some_and(|d| !d.is_empty()));
+    assert!(
+        digest["schedule"]["description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty())
+    );
 }
 
 #[test]
@@ -202,7 +221,9 @@ fn a_huge_file_is_refused_quickly() {
     let output = clockctl(dir.path(), &["validate"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.starts_with("clock.yml:1:1: error: the file is larger than 4 MiB; this is not a clock.yml\n"),
+        stderr.starts_with(
+            "clock.yml:1:1: error: the file is larger than 4 MiB; this is not a clock.yml\n"
+        ),
         "{stderr}"
     );
     assert_eq!(output.status.code(), Some(1));
@@ -210,6 +231,9 @@ fn a_huge_file_is_refused_quickly() {
 
 #[test]
 fn bad_flags_are_usage_errors() {
-    let output = clockctl(&fixture("validate_warnings"), &["validate", "--format", "xml"]);
+    let output = clockctl(
+        &fixture("validate_warnings"),
+        &["validate", "--format", "xml"],
+    );
     assert_eq!(output.status.code(), Some(2));
 }

@@ -147,7 +147,7 @@ impl Checker<'_> {
         let timezone = match top.get("timezone") {
             Some((_, value)) => self
                 .text("timezone", value)
-                .and_then(|text| self.time_zone(text, &value.span)),
+                .and_then(|text| self.time_zone(&text, &value.span)),
             None => Some(Tz::UTC),
         };
         let shutdown_grace = match top.get("shutdown_grace") {
@@ -389,7 +389,7 @@ impl Checker<'_> {
                 ScheduleSource::At(at) => Schedule::At(at),
             },
             tz,
-            jitter: stable_jitter(name, jitter_max),
+            jitter: crate::schedule::stable_jitter(name, jitter_max),
             start: start?,
             end: end?,
         };
@@ -494,17 +494,6 @@ impl Checker<'_> {
     }
 }
 
-/// The job's stable jitter: a delay in `0..=max`, derived from its name alone so it is
-/// the same on every restart and every dyno.
-fn stable_jitter(name: &str, max: Duration) -> Duration {
-    // FNV-1a: stable across Rust versions and platforms, unlike `DefaultHasher`.
-    // TODO(config): use the schedule module's helper once it lands.
-    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    Duration::from_secs(hash % (max.as_secs() + 1))
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -528,32 +517,90 @@ mod tests {
         (Severity::Error, line, column, len, message.to_owned())
     }
 
-    fn warning(line: u32, column: u32, len: u32, message: &str) -> (Severity, u32, u32, u32, String) {
+    fn warning(
+        line: u32,
+        column: u32,
+        len: u32,
+        message: &str,
+    ) -> (Severity, u32, u32, u32, String) {
         (Severity::Warning, line, column, len, message.to_owned())
     }
 
     #[test]
     fn each_error_is_located_exactly() {
-        let job = |extra: &str| format!("jobs:\n  sync:\n    every: 37m\n    command: bin/sync\n{extra}");
+        let job =
+            |extra: &str| format!("jobs:\n  sync:\n    every: 37m\n    command: bin/sync\n{extra}");
         let table: Vec<(String, Vec<(Severity, u32, u32, u32, String)>)> = vec![
-            (job("    comand: x\n"), vec![error(5, 5, 6, "unknown key \"comand\" in job \"sync\"")]),
-            (job("    every: 5m\n"), vec![error(5, 5, 5, "duplicate key \"every\"")]),
-            (job("    timeout: 90\n"), vec![error(5, 14, 2, "timeout: a duration needs a unit")]),
-            (job("    timeout: \"1h30x\"\n"), vec![error(5, 19, 1, "timeout: unknown duration unit \"x\"")]),
-            (job("    timeout: 0s\n"), vec![error(5, 14, 2, "timeout must be longer than 0s")]),
-            (job("    overlap: skp\n"), vec![error(5, 14, 3, "overlap: unknown value \"skp\"")]),
-            (job("    retries: -1\n"), vec![error(5, 14, 2, "retries must be 0 to 10, not -1")]),
-            (job("    enabled: maybe\n"), vec![error(5, 14, 5, "enabled must be true or false, not text")]),
-            (job("    timezone: Mars/Base\n"), vec![error(5, 15, 9, "unknown time zone \"Mars/Base\"")]),
-            (job("    at: 2030-01-01\n"), vec![error(
-                5, 5, 2,
-                "job \"sync\" has more than one schedule: \"every\" and \"at\"",
-            )]),
-            (job("    start: soon\n"), vec![error(5, 12, 4, "start: \"soon\" is not a date and time")]),
-            (job("    env:\n      1X: a\n"), vec![error(6, 7, 2, "env: \"1X\" is not a variable name")]),
-            (job("    env:\n      X:\n"), vec![error(6, 9, 1, "env: \"X\" has no value")]),
-            (job("    env: [a]\n"), vec![error(5, 10, 3, "env must be a map of variable names to values, not a list")]),
-            (job("    command: again\n"), vec![error(5, 5, 7, "duplicate key \"command\"")]),
+            (
+                job("    comand: x\n"),
+                vec![error(5, 5, 6, "unknown key \"comand\" in job \"sync\"")],
+            ),
+            (
+                job("    every: 5m\n"),
+                vec![error(5, 5, 5, "duplicate key \"every\"")],
+            ),
+            (
+                job("    timeout: 90\n"),
+                vec![error(5, 14, 2, "timeout: a duration needs a unit")],
+            ),
+            (
+                job("    timeout: \"1h30x\"\n"),
+                vec![error(5, 19, 1, "timeout: unknown duration unit \"x\"")],
+            ),
+            (
+                job("    timeout: 0s\n"),
+                vec![error(5, 14, 2, "timeout must be longer than 0s")],
+            ),
+            (
+                job("    overlap: skp\n"),
+                vec![error(5, 14, 3, "overlap: unknown value \"skp\"")],
+            ),
+            (
+                job("    retries: -1\n"),
+                vec![error(5, 14, 2, "retries must be 0 to 10, not -1")],
+            ),
+            (
+                job("    enabled: maybe\n"),
+                vec![error(5, 14, 5, "enabled must be true or false, not text")],
+            ),
+            (
+                job("    timezone: Mars/Base\n"),
+                vec![error(5, 15, 9, "unknown time zone \"Mars/Base\"")],
+            ),
+            (
+                job("    at: 2030-01-01\n"),
+                vec![error(
+                    5,
+                    5,
+                    2,
+                    "job \"sync\" has more than one schedule: \"every\" and \"at\"",
+                )],
+            ),
+            (
+                job("    start: soon\n"),
+                vec![error(5, 12, 4, "start: \"soon\" is not a date and time")],
+            ),
+            (
+                job("    env:\n      1X: a\n"),
+                vec![error(6, 7, 2, "env: \"1X\" is not a variable name")],
+            ),
+            (
+                job("    env:\n      X:\n"),
+                vec![error(6, 9, 1, "env: \"X\" has no value")],
+            ),
+            (
+                job("    env: [a]\n"),
+                vec![error(
+                    5,
+                    10,
+                    1,
+                    "env must be a map of variable names to values, not a list",
+                )],
+            ),
+            (
+                job("    command: again\n"),
+                vec![error(5, 5, 7, "duplicate key \"command\"")],
+            ),
             (
                 "jobs:\n  sync:\n    every: 37m\n".into(),
                 vec![error(2, 3, 4, "job \"sync\" has no command")],
@@ -572,21 +619,63 @@ mod tests {
             ),
             (
                 "jobs:\n  Sync:\n    every: 1m\n    command: x\n".into(),
-                vec![error(2, 3, 4, "invalid job name \"Sync\": \"S\" is not allowed")],
+                vec![error(
+                    2,
+                    3,
+                    4,
+                    "invalid job name \"Sync\": \"S\" is not allowed",
+                )],
             ),
             (
                 format!("{}  sync:\n    every: 1m\n    command: y\n", job("")),
                 vec![error(5, 3, 4, "duplicate job \"sync\"")],
             ),
-            ("".into(), vec![error(1, 1, 1, "no jobs: the file is empty")]),
-            ("timezone: UTC\n".into(), vec![error(1, 1, 1, "no jobs: the file has no `jobs:` key")]),
-            ("jobs:\n".into(), vec![error(1, 1, 4, "no jobs: `jobs:` is empty")]),
-            (format!("timezone: \"\"\n{}", job("")), vec![error(1, 11, 2, "timezone is empty")]),
-            (format!("shutdown_grace: 30s\n{}", job("")), vec![error(1, 17, 3, "shutdown_grace must be less than 30s")]),
-            (format!("jbos: 1\n{}", job("")), vec![error(1, 1, 4, "unknown key \"jbos\"")]),
-            (format!("defaults:\n  command: x\n{}", job("")), vec![error(2, 3, 7, "\"command\" cannot be set in defaults")]),
-            ("- a\n- b\n".into(), vec![error(1, 1, 1, "a clock.yml is a map with a `jobs:` key, not a list")]),
-            ("jobs:\n  - sync\n".into(), vec![error(2, 3, 1, "jobs must be a map of job names to jobs, not a list")]),
+            (
+                "".into(),
+                vec![error(1, 1, 1, "no jobs: the file is empty")],
+            ),
+            (
+                "timezone: UTC\n".into(),
+                vec![error(1, 1, 1, "no jobs: the file has no `jobs:` key")],
+            ),
+            (
+                "jobs:\n".into(),
+                vec![error(1, 1, 4, "no jobs: `jobs:` is empty")],
+            ),
+            (
+                format!("timezone: \"\"\n{}", job("")),
+                vec![error(1, 11, 2, "timezone is empty")],
+            ),
+            (
+                format!("shutdown_grace: 30s\n{}", job("")),
+                vec![error(1, 17, 3, "shutdown_grace must be less than 30s")],
+            ),
+            (
+                format!("jbos: 1\n{}", job("")),
+                vec![error(1, 1, 4, "unknown key \"jbos\"")],
+            ),
+            (
+                format!("defaults:\n  command: x\n{}", job("")),
+                vec![error(2, 3, 7, "\"command\" cannot be set in defaults")],
+            ),
+            (
+                "- a\n- b\n".into(),
+                vec![error(
+                    1,
+                    1,
+                    1,
+                    "a clock.yml is a map with a `jobs:` key, not a list",
+                )],
+            ),
+            (
+                "jobs:\n  - sync\n".into(),
+                vec![error(
+                    2,
+                    3,
+                    1,
+                    "jobs must be a map of job names to jobs, not a list",
+                )],
+            ),
         ];
         for (source, expected) in &table {
             assert_eq!(&findings(source), expected, "\n{source}");
@@ -598,7 +687,7 @@ mod tests {
         // Quoted: the offset inside the expression, plus one for the quote.
         let quoted = "jobs:\n  d:\n    cron: \"0 17 * * mon-fry\"\n    command: x\n";
         let plain = "jobs:\n  d:\n    cron: 0 17 * * mon-fry\n    command: x\n";
-        for (source, column) in [(quoted, 24), (plain, 23)] {
+        for (source, column) in [(quoted, 25), (plain, 24)] {
             let found = check(source, now()).diagnostics;
             assert_eq!(found.len(), 1, "{found:?}");
             assert_eq!((found[0].line, found[0].column), (3, column), "{found:?}");
@@ -634,11 +723,18 @@ mod tests {
         let sync = config.job("sync").expect("sync");
         assert_eq!(sync.line, 12);
         assert_eq!(sync.schedule.tz, chrono_tz::Europe::Paris);
-        assert_eq!(sync.schedule.schedule, Schedule::Every(Duration::from_secs(37 * 60)));
+        assert_eq!(
+            sync.schedule.schedule,
+            Schedule::Every(Duration::from_secs(37 * 60))
+        );
         assert!(sync.schedule.jitter <= Duration::from_secs(30));
         assert_eq!(sync.retries, 3);
         assert_eq!(sync.kill_grace, Duration::ZERO);
-        let env: Vec<(&str, &str)> = sync.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let env: Vec<(&str, &str)> = sync
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         assert_eq!(env, vec![("A", "1"), ("B", "own")]);
     }
 
@@ -649,8 +745,18 @@ mod tests {
         assert_eq!(
             findings(source),
             vec![
-                warning(3, 9, 20, "at: 2020-01-01T09:00:00Z is in the past; this job will never run"),
-                warning(7, 14, 2, "timeout 1h is at least the shortest gap between runs (30m)"),
+                warning(
+                    3,
+                    9,
+                    20,
+                    "at: 2020-01-01T09:00:00Z is in the past; this job will never run"
+                ),
+                warning(
+                    7,
+                    14,
+                    2,
+                    "timeout 1h is at least the shortest gap between runs (30m)"
+                ),
             ]
         );
         assert!(parsed.config.is_some());
@@ -661,18 +767,28 @@ mod tests {
         let source = "timezone: America/New_York\njobs:\n  nightly:\n    cron: \"30 2 * * *\"\n    command: x\n  launch:\n    at: 2027-03-14T02:30:00\n    command: y\n";
         let messages: Vec<String> = findings(source).into_iter().map(|f| f.4).collect();
         assert!(
-            messages.iter().any(|m| m.contains("2027-03-14") && m.contains("skips")),
+            messages
+                .iter()
+                .any(|m| m.contains("2027-03-14") && m.contains("skips")),
             "{messages:?}"
         );
         assert!(
-            messages.iter().any(|m| m.contains("02:30:00 does not exist")),
+            messages
+                .iter()
+                .any(|m| m.contains("02:30:00 does not exist")),
             "{messages:?}"
         );
     }
 
     #[test]
     fn hostile_yaml_is_one_error_not_a_panic() {
-        let table = ["a: [\n", "\u{0}", "jobs: &a\n  x: *a\n", "? [a]\n: b\n", "jobs:\n  ? [a]\n  : b\n"];
+        let table = [
+            "a: [\n",
+            "\u{0}",
+            "jobs: &a\n  x: *a\n",
+            "? [a]\n: b\n",
+            "jobs:\n  ? [a]\n  : b\n",
+        ];
         for source in table {
             let parsed = check(source, now());
             assert!(parsed.config.is_none(), "{source:?}");

@@ -80,6 +80,8 @@ pub(super) fn read_tree(source: &str) -> Result<Node, YamlError> {
             max_documents: 1,
         },
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
+        // `y`, `no` and `on` stay text: `command: y` must not become a boolean.
+        strict_booleans: true,
         alias_limits: serde_saphyr::alias_limits! {
             max_total_replayed_events: MAX_ALIAS_REPLAY,
         },
@@ -222,7 +224,9 @@ fn describe_error(error: &serde_saphyr::Error, index: &LineIndex<'_>) -> YamlErr
             let hint = if message.contains("tab") {
                 Some("indent with spaces; YAML does not allow tabs for indentation".into())
             } else if message.contains("recursion limit") {
-                Some(format!("a clock.yml nests a few levels deep; this nests more than {MAX_DEPTH}"))
+                Some(format!(
+                    "a clock.yml nests a few levels deep; this nests more than {MAX_DEPTH}"
+                ))
             } else {
                 None
             };
