@@ -88,9 +88,7 @@ pub(super) fn print_diagnostics(file: &str, source: &str, parsed: &Parsed) {
         .iter()
         .map(|d| d.render(file, source))
         .collect();
-    if !rendered.is_empty() {
-        eprintln!("{}", rendered.join("\n"));
-    }
+    eprint!("{}", rendered.join("\n"));
 }
 
 /// `clock.yml: 2 errors, 1 warning`.

@@ -384,7 +384,7 @@ impl Checker<'_> {
         let jitter_max = fields.jitter.as_ref().map_or(Duration::ZERO, |j| j.value);
         let schedule = JobSchedule {
             schedule: match written.value {
-                ScheduleSource::Cron(expr, _) => Schedule::Cron(expr),
+                ScheduleSource::Cron(expr, _) => Schedule::Cron(*expr),
                 ScheduleSource::Every(interval) => Schedule::Every(interval),
                 ScheduleSource::At(at) => Schedule::At(at),
             },
@@ -504,8 +504,10 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
     }
 
-    /// `(severity, line, column, len, message)` of every diagnostic.
-    fn findings(source: &str) -> Vec<(Severity, u32, u32, u32, String)> {
+    /// `(severity, line, column, len, message)` of one diagnostic.
+    type Finding = (Severity, u32, u32, u32, String);
+
+    fn findings(source: &str) -> Vec<Finding> {
         check(source, now())
             .diagnostics
             .into_iter()
@@ -513,7 +515,7 @@ mod tests {
             .collect()
     }
 
-    fn error(line: u32, column: u32, len: u32, message: &str) -> (Severity, u32, u32, u32, String) {
+    fn error(line: u32, column: u32, len: u32, message: &str) -> Finding {
         (Severity::Error, line, column, len, message.to_owned())
     }
 
@@ -530,7 +532,7 @@ mod tests {
     fn each_error_is_located_exactly() {
         let job =
             |extra: &str| format!("jobs:\n  sync:\n    every: 37m\n    command: bin/sync\n{extra}");
-        let table: Vec<(String, Vec<(Severity, u32, u32, u32, String)>)> = vec![
+        let table: Vec<(String, Vec<Finding>)> = vec![
             (
                 job("    comand: x\n"),
                 vec![error(5, 5, 6, "unknown key \"comand\" in job \"sync\"")],

@@ -52,7 +52,7 @@ pub(super) struct At<T> {
 pub(super) enum ScheduleSource {
     /// The expression and the byte offset in the file where its text starts, when the
     /// file holds it verbatim (so cron errors can point inside it).
-    Cron(CronExpr, Option<usize>),
+    Cron(Box<CronExpr>, Option<usize>),
     Every(Duration),
     At(AtTime),
 }
@@ -272,7 +272,7 @@ impl Checker<'_> {
         let parsed = match kind {
             "cron" => self
                 .cron(value)
-                .map(|(expr, offset)| ScheduleSource::Cron(expr, offset)),
+                .map(|(expr, offset)| ScheduleSource::Cron(Box::new(expr), offset)),
             "every" => self
                 .duration_value(key, value, true)
                 .map(|d| ScheduleSource::Every(d.value)),
