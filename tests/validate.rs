@@ -237,3 +237,8 @@ fn bad_flags_are_usage_errors() {
     );
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn an_unquoted_cron_star_gets_a_quoting_hint() {
+    check("validate_unquoted_cron_star", &[], 1, true);
+}
