@@ -177,9 +177,7 @@ impl Checker<'_> {
     }
 
     fn unknown_top_key(&mut self, name: &str, key: &Node, value: &Node) {
-        let looks_like_a_job = matches!(&value.value, Value::Map(entries)
-            if entries.iter().any(|(k, _)| k.value == Value::Str("command".into())));
-        let hint = if looks_like_a_job {
+        let hint = if self.has_key(value, "command") {
             "jobs go under `jobs:`; indent this job under it".to_owned()
         } else if let Some(near) = closest(name, TOP_KEYS) {
             format!("did you mean \"{near}\"?")
@@ -795,6 +793,23 @@ mod tests {
             let parsed = check(source, now());
             assert!(parsed.config.is_none(), "{source:?}");
             assert!(!parsed.diagnostics.is_empty(), "{source:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, parsing returns, and every diagnostic points inside the file.
+        #[test]
+        fn any_text_parses_to_located_diagnostics(
+            source in "(jobs:|  [a-z]{1,3}:|    (cron|every|at|command|env|timeout): ?|[ *@&:\\[\\]{}\"'#\\-0-9a-z]{0,8}|\n|\t){0,40}"
+        ) {
+            let parsed = check(&source, now());
+            let lines = source.split('\n').count() as u32;
+            for d in &parsed.diagnostics {
+                proptest::prop_assert!(d.line >= 1 && d.line <= lines + 1, "{d:?}");
+                proptest::prop_assert!(d.column >= 1 && d.len >= 1, "{d:?}");
+                let _ = d.render("clock.yml", &source);
+            }
+            proptest::prop_assert_eq!(parsed.config.is_some(), !parsed.diagnostics.iter().any(|d| d.severity == Severity::Error));
         }
     }
 }
