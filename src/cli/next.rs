@@ -1,13 +1,255 @@
-//! `clockctl next`. (Filled in by its issue's work.)
+//! `clockctl next`: when the jobs of a clock.yml, or one expression, run next.
+//!
+//! With a file, it prints a timeline of the next runs of every enabled job (or of
+//! `--job NAME`), one line per run with the local time and its offset, noting runs that
+//! DST moved or doubled. With `--cron` or `--every` it previews one expression and prints
+//! exactly `--count` RFC 3339 instants, one per line and nothing else, so scripts can
+//! read it. Exit codes: 0, 1 for an invalid file or expression, 2 for bad flags.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use chrono::{DateTime, SecondsFormat, Utc};
+use chrono_tz::Tz;
+
 use super::Failure;
+use super::validate::{counts, load, print_diagnostics};
+use crate::config::{self, Config};
+use crate::schedule::{CronExpr, DstNote, Fire, JobSchedule, Schedule, ScheduleError};
+
+/// More runs than anyone reads; keeps a typo like `--count 1000000000` from hanging.
+const MAX_COUNT: usize = 10_000;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The clock.yml whose jobs to preview.
+    #[arg(default_value = "clock.yml", conflicts_with_all = ["cron", "every"])]
+    file: PathBuf,
+    /// Only this job.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["cron", "every"])]
+    job: Option<String>,
+    /// How many runs to show (per job).
+    #[arg(long, short = 'n', default_value_t = 5)]
+    count: usize,
+    /// Preview a cron expression instead of a file.
+    #[arg(long, value_name = "EXPR", conflicts_with = "every")]
+    cron: Option<String>,
+    /// Preview an interval (`37m`, `1h30m`) instead of a file.
+    #[arg(long, value_name = "DURATION")]
+    every: Option<String>,
+    /// The zone of `--cron` or `--every` (IANA name).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    tz: String,
+    /// Show runs strictly after this instant (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    after: Option<String>,
+}
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
-    let _ = args;
-    Err(Failure::new("not built yet"))
+    if args.count > MAX_COUNT {
+        return Err(Failure::usage(format!("--count is at most {MAX_COUNT}")));
+    }
+    let after = match &args.after {
+        Some(text) => DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| {
+                Failure::usage(format!(
+                    "--after: \"{}\" is not an RFC 3339 instant",
+                    text.escape_debug()
+                ))
+                .with_hint(
+                    "write it with an offset: 2026-03-07T00:00:00Z or 2026-03-07T00:00:00-05:00",
+                )
+            })?,
+        None => Utc::now(),
+    };
+    match (&args.cron, &args.every) {
+        (Some(text), _) => preview_expression(&args, Expression::Cron(text), after),
+        (None, Some(text)) => preview_expression(&args, Expression::Every(text), after),
+        (None, None) => preview_file(&args, after),
+    }
+}
+
+/// The expression given with `--cron` or `--every`.
+#[derive(Debug, Clone, Copy)]
+enum Expression<'a> {
+    Cron(&'a str),
+    Every(&'a str),
+}
+
+fn preview_expression(
+    args: &Args,
+    expression: Expression<'_>,
+    after: DateTime<Utc>,
+) -> Result<ExitCode, Failure> {
+    let tz = config::parse_time_zone(&args.tz).map_err(|suggestion| {
+        let failure = Failure::usage(format!(
+            "--tz: unknown time zone \"{}\"",
+            args.tz.escape_debug()
+        ));
+        match suggestion {
+            Some(name) => failure.with_hint(format!("did you mean \"{name}\"?")),
+            None => failure.with_hint("use an IANA name such as America/New_York or UTC"),
+        }
+    })?;
+    let schedule = match expression {
+        Expression::Cron(text) => Schedule::Cron(CronExpr::parse(text).map_err(|error| {
+            expression_failure(text, error.start..error.end, &error.message, error.hint)
+        })?),
+        Expression::Every(text) => {
+            let interval = config::parse_duration(text).map_err(|error| {
+                let range = error.range(text).unwrap_or(0..text.len());
+                expression_failure(text, range, &error.to_string(), Some(error.hint()))
+            })?;
+            Schedule::Every(interval)
+        }
+    };
+    let schedule = JobSchedule {
+        schedule,
+        tz,
+        jitter: std::time::Duration::ZERO,
+        start: None,
+        end: None,
+    };
+    schedule
+        .validate()
+        .map_err(|error| Failure::new(schedule_error(&error)))?;
+    for fire in schedule.upcoming(after, args.count) {
+        println!("{}", format_instant(fire.at, tz));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// An error in a `--cron`/`--every` value, with a caret under the offending token.
+fn expression_failure(
+    text: &str,
+    range: std::ops::Range<usize>,
+    message: &str,
+    hint: Option<String>,
+) -> Failure {
+    let start = text
+        .get(..range.start.min(text.len()))
+        .map_or(0, |s| s.chars().count());
+    let len = text
+        .get(range.start.min(text.len())..range.end.clamp(range.start, text.len()))
+        .map_or(1, |s| s.chars().count())
+        .max(1);
+    let visible: String = text
+        .chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect();
+    let message = format!(
+        "{message}\n  {visible}\n  {}{}",
+        " ".repeat(start),
+        "^".repeat(len)
+    );
+    let failure = Failure::new(message);
+    match hint {
+        Some(hint) => failure.with_hint(hint),
+        None => failure,
+    }
+}
+
+fn schedule_error(error: &ScheduleError) -> String {
+    match error {
+        ScheduleError::NeverFires => "this schedule never fires".to_owned(),
+        ScheduleError::IntervalOutOfRange { interval } => format!(
+            "every: {} is out of range ({} to {})",
+            config::format_duration(*interval),
+            config::format_duration(crate::schedule::MIN_EVERY),
+            config::format_duration(crate::schedule::MAX_EVERY)
+        ),
+        ScheduleError::JitterTooLong { .. } => "jitter is too long".to_owned(),
+        ScheduleError::EmptyWindow => "end must be after start".to_owned(),
+    }
+}
+
+fn preview_file(args: &Args, after: DateTime<Utc>) -> Result<ExitCode, Failure> {
+    let (source, parsed) = load(&args.file, after)?;
+    let file = args.file.display().to_string();
+    let Some(config) = &parsed.config else {
+        print_diagnostics(&file, &source, &parsed);
+        eprintln!("\n{}", counts(&file, &parsed));
+        return Ok(ExitCode::FAILURE);
+    };
+    let jobs = selected_jobs(config, args.job.as_deref())?;
+    let width = jobs.iter().map(|j| j.name.len()).max().unwrap_or(0);
+    let mut timeline: Vec<(Fire, &config::Job)> = jobs
+        .iter()
+        .flat_map(|job| {
+            job.schedule
+                .upcoming(after, args.count)
+                .into_iter()
+                .map(move |fire| (fire, *job))
+        })
+        .collect();
+    // One timeline across jobs; ties keep file order.
+    timeline.sort_by_key(|(fire, _)| fire.at);
+    for (fire, job) in &timeline {
+        let tz = job.schedule.tz;
+        let note = fire
+            .dst
+            .map(|note| format!("  ({})", dst_note(note)))
+            .unwrap_or_default();
+        println!("{:width$}  {}{note}", job.name, format_instant(fire.at, tz));
+    }
+    for job in &jobs {
+        if job.schedule.next_after(after).is_none() {
+            eprintln!(
+                "{}: no runs after {}",
+                job.name,
+                format_instant(after, job.schedule.tz)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The jobs to preview: `--job NAME` (disabled or not), else every enabled job.
+fn selected_jobs<'a>(
+    config: &'a Config,
+    name: Option<&str>,
+) -> Result<Vec<&'a config::Job>, Failure> {
+    match name {
+        Some(name) => match config.job(name) {
+            Some(job) => Ok(vec![job]),
+            None => {
+                let names = config.jobs.iter().map(|j| j.name.as_str());
+                let failure = Failure::usage(format!("no job named \"{}\"", name.escape_debug()));
+                let closest = config::closest_match(name, names.clone());
+                Err(match closest {
+                    Some(candidate) => failure.with_hint(format!("did you mean \"{candidate}\"?")),
+                    None => failure.with_hint(format!(
+                        "the jobs are: {}",
+                        names.collect::<Vec<_>>().join(", ")
+                    )),
+                })
+            }
+        },
+        None => Ok(config.jobs.iter().filter(|j| j.enabled).collect()),
+    }
+}
+
+fn dst_note(note: DstNote) -> String {
+    match note {
+        DstNote::MovedFromGap { wall } => format!(
+            "DST: {} does not exist that day; moved to just after the jump",
+            wall.format("%H:%M")
+        ),
+        DstNote::FirstOfRepeat { wall } => format!(
+            "DST: {} happens twice that day; this is the first",
+            wall.format("%H:%M")
+        ),
+        DstNote::SecondOfRepeat { wall } => format!(
+            "DST: {} happens twice that day; this is the second",
+            wall.format("%H:%M")
+        ),
+    }
+}
+
+/// An instant in `tz` as RFC 3339 with the zone's offset: `2026-03-08T03:00:00-04:00`.
+pub(super) fn format_instant(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz)
+        .fixed_offset()
+        .to_rfc3339_opts(SecondsFormat::Secs, false)
 }

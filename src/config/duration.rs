@@ -14,7 +14,7 @@ pub(super) const MAX_DURATION: Duration = Duration::from_secs(3650 * 86_400);
 
 /// Why a duration does not parse.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum DurationError {
+pub enum DurationError {
     Empty,
     /// Digits without a unit: `90`.
     BareNumber,
@@ -89,7 +89,7 @@ impl fmt::Display for DurationError {
 ///
 /// # Errors
 /// A [`DurationError`] saying what is wrong and where.
-pub(super) fn parse(text: &str) -> Result<Duration, DurationError> {
+pub fn parse(text: &str) -> Result<Duration, DurationError> {
     if text.is_empty() {
         return Err(DurationError::Empty);
     }

@@ -52,7 +52,7 @@ pub(super) struct At<T> {
 pub(super) enum ScheduleSource {
     /// The expression and the byte offset in the file where its text starts, when the
     /// file holds it verbatim (so cron errors can point inside it).
-    Cron(CronExpr, Option<usize>),
+    Cron(Box<CronExpr>, Option<usize>),
     Every(Duration),
     At(AtTime),
 }
@@ -76,6 +76,9 @@ pub(super) struct Fields {
     pub start: Option<At<AtTime>>,
     pub end: Option<At<AtTime>>,
     pub misfire_grace: Option<Duration>,
+    /// Keys that an unknown key was probably meant to be (`comand` → `command`), so the
+    /// checker does not also report them missing.
+    pub typos: Vec<&'static str>,
 }
 
 impl Fields {
@@ -166,7 +169,7 @@ impl Checker<'_> {
                         );
                     } else {
                         fields.command = Some(At {
-                            value: text.to_owned(),
+                            value: text,
                             span: value.span.clone(),
                         });
                     }
@@ -175,13 +178,13 @@ impl Checker<'_> {
             "cron" | "every" | "at" => self.read_schedule(section, fields, key, key_node, value),
             "timezone" => {
                 if let Some(text) = self.text(key, value) {
-                    fields.timezone = self.time_zone(text, &value.span).map(|tz| At {
+                    fields.timezone = self.time_zone(&text, &value.span).map(|tz| At {
                         value: tz,
                         span: value.span.clone(),
                     });
                 }
             }
-            "description" => fields.description = self.text(key, value).map(str::to_owned),
+            "description" => fields.description = self.text(key, value),
             "enabled" => match value.value {
                 Value::Bool(b) => fields.enabled = Some(b),
                 _ => self.wrong_type(key, "true or false", value),
@@ -212,7 +215,7 @@ impl Checker<'_> {
                 }
             }
             _ => {
-                let (allowed, what): (Vec<&str>, String) = match section {
+                let (allowed, what): (Vec<&'static str>, String) = match section {
                     Section::Job(name) => (
                         std::iter::once("command")
                             .chain(SCHEDULE_KEYS)
@@ -222,7 +225,9 @@ impl Checker<'_> {
                     ),
                     Section::Defaults => (SETTING_KEYS.to_vec(), " in defaults".to_owned()),
                 };
-                let hint = match closest(key, allowed.iter().copied()) {
+                let near = closest(key, allowed.iter().copied());
+                fields.typos.extend(near);
+                let hint = match near {
                     Some(near) => format!("did you mean \"{near}\"?"),
                     None if in_defaults => format!("defaults may set {}", list(&SETTING_KEYS)),
                     None => "a job's keys are command, one of cron/every/at, and the settings \
@@ -267,7 +272,7 @@ impl Checker<'_> {
         let parsed = match kind {
             "cron" => self
                 .cron(value)
-                .map(|(expr, offset)| ScheduleSource::Cron(expr, offset)),
+                .map(|(expr, offset)| ScheduleSource::Cron(Box::new(expr), offset)),
             "every" => self
                 .duration_value(key, value, true)
                 .map(|d| ScheduleSource::Every(d.value)),
@@ -287,8 +292,8 @@ impl Checker<'_> {
 
     fn cron(&mut self, value: &Node) -> Option<(CronExpr, Option<usize>)> {
         let text = self.text("cron", value)?;
-        let offset = self.verbatim_offset(value, text);
-        match CronExpr::parse(text) {
+        let offset = self.verbatim_offset(value, &text);
+        match CronExpr::parse(&text) {
             Ok(expr) => Some((expr, offset)),
             Err(error) => {
                 let span = match offset {
@@ -399,13 +404,13 @@ impl Checker<'_> {
 
     fn overlap(&mut self, value: &Node) -> Option<Overlap> {
         let text = self.text("overlap", value)?;
-        let overlap = match text {
+        let overlap = match text.as_str() {
             "skip" => Overlap::Skip,
             "queue" => Overlap::Queue,
             "replace" => Overlap::Replace,
             "allow" => Overlap::Allow,
             _ => {
-                let hint = match closest(text, OVERLAP_VALUES) {
+                let hint = match closest(&text, OVERLAP_VALUES) {
                     Some(near) => {
                         format!("did you mean \"{near}\"? (skip, queue, replace or allow)")
                     }
@@ -483,7 +488,7 @@ impl Checker<'_> {
                     .to_owned(),
                 Value::Null => {
                     self.error(
-                        &value_node.span,
+                        &value_span(value_node),
                         format!("env: \"{name}\" has no value"),
                         Some("write \"\" for an empty value".into()),
                     );
@@ -499,10 +504,14 @@ impl Checker<'_> {
         Some(env)
     }
 
-    /// A text value, or a diagnostic saying what was found instead.
-    pub(super) fn text<'n>(&mut self, key: &str, value: &'n Node) -> Option<&'n str> {
+    /// A text value, or a diagnostic saying what was found instead. Numbers and booleans
+    /// count as text, exactly as written (`command: true` runs `true`).
+    pub(super) fn text(&mut self, key: &str, value: &Node) -> Option<String> {
         match &value.value {
-            Value::Str(s) => Some(s),
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+                self.source.get(value.span.clone()).map(str::to_owned)
+            }
             _ => {
                 self.wrong_type(key, "text", value);
                 None
@@ -521,14 +530,17 @@ impl Checker<'_> {
                 None,
             ),
         };
-        let span = if value.span.is_empty() {
-            // Maps and lists are located at their first entry; a missing value at the
-            // end of its line.
-            value.span.start..value.span.start + 1
-        } else {
-            value.span.clone()
-        };
-        self.error(&span, message, hint);
+        self.error(&value_span(value), message, hint);
+    }
+}
+
+/// Where to point at a value. A missing value (`key:` and nothing) is located at its
+/// colon, so point just after it; maps and lists are located at their first entry.
+pub(super) fn value_span(value: &Node) -> Span {
+    match (&value.value, value.span.is_empty()) {
+        (Value::Null, true) => value.span.start + 1..value.span.start + 1,
+        (_, true) => value.span.start..value.span.start + 1,
+        _ => value.span.clone(),
     }
 }
 

@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use crate::schedule::AtTime;
 
 /// Reads a date-time; `None` when the text is neither form.
-pub(super) fn parse(text: &str) -> Option<AtTime> {
+pub fn parse(text: &str) -> Option<AtTime> {
     let text = text.trim();
     if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
         return Some(AtTime::Instant(instant.with_timezone(&Utc)));

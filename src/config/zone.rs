@@ -12,7 +12,7 @@ use super::names::{closest, edit_distance};
 ///
 /// # Errors
 /// `Err(suggestion)`: the closest real zone name, if any is close.
-pub(super) fn parse(name: &str) -> Result<Tz, Option<&'static str>> {
+pub fn parse(name: &str) -> Result<Tz, Option<&'static str>> {
     name.parse::<Tz>().map_err(|_| suggest(name))
 }
 
