@@ -55,7 +55,11 @@ pub(crate) fn offset_at(tz: Tz, t: DateTime<Utc>) -> i32 {
 /// The wall time in `tz` at `t`.
 #[inline]
 pub(crate) fn wall_at(tz: Tz, t: DateTime<Utc>) -> NaiveDateTime {
-    t.naive_utc() + TimeDelta::seconds(i64::from(offset_at(tz, t)))
+    let utc = t.naive_utc();
+    // Only overflows at the very ends of chrono's range (year ±262143), where the UTC
+    // reading is as good an answer as any.
+    utc.checked_add_signed(TimeDelta::seconds(i64::from(offset_at(tz, t))))
+        .unwrap_or(utc)
 }
 
 /// The instants `wall` names in `tz`.
@@ -71,7 +75,10 @@ pub(crate) fn resolve(tz: Tz, wall: NaiveDateTime) -> Resolved {
         }
         chrono::LocalResult::None => {
             let transition = gap_end(tz, wall);
-            let offset_before = offset_at(tz, transition - TimeDelta::seconds(1));
+            let just_before = transition
+                .checked_sub_signed(TimeDelta::seconds(1))
+                .unwrap_or(transition);
+            let offset_before = offset_at(tz, just_before);
             Resolved::Gap {
                 transition,
                 offset_before,
@@ -123,7 +130,7 @@ pub(crate) fn transitions(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec
     let mut prev_t = from;
     let mut prev = offset_at(tz, from);
     while prev_t < to {
-        let next_t = (prev_t + step).min(to);
+        let next_t = prev_t.checked_add_signed(step).unwrap_or(to).min(to);
         let next = offset_at(tz, next_t);
         if next != prev {
             let (mut lo, mut hi) = (prev_t.timestamp(), next_t.timestamp());

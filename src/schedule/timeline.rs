@@ -69,9 +69,14 @@ fn next_elapsed(
     after: DateTime<Utc>,
 ) -> Option<(DateTime<Utc>, Option<DstNote>)> {
     let here = dst::offset_at(tz, after);
-    let soon = dst::offset_at(tz, after + REPEAT_LOOKAHEAD);
+    let soon = dst::offset_at(
+        tz,
+        after.checked_add_signed(REPEAT_LOOKAHEAD).unwrap_or(after),
+    );
     let (low, high) = (here.min(soon), here.max(soon));
-    let mut cursor = after.naive_utc() + TimeDelta::seconds(i64::from(low));
+    let mut cursor = after
+        .naive_utc()
+        .checked_add_signed(TimeDelta::seconds(i64::from(low)))?;
     let mut best: Option<(DateTime<Utc>, Option<DstNote>)> = None;
     let keep = |best: &mut Option<(DateTime<Utc>, Option<DstNote>)>, t, note| {
         if best.is_none_or(|(b, _)| t < b) {
@@ -84,7 +89,10 @@ fn next_elapsed(
         };
         if let Some((b, _)) = best {
             // Every later wall time names instants at or after `wall - high`.
-            if wall.and_utc() - TimeDelta::seconds(i64::from(high)) > b {
+            let earliest = wall
+                .and_utc()
+                .checked_sub_signed(TimeDelta::seconds(i64::from(high)));
+            if earliest.is_some_and(|e| e > b) {
                 return best;
             }
         }
@@ -106,8 +114,8 @@ fn next_elapsed(
             }
             Resolved::Gap { transition, .. } => {
                 // Skip the whole gap at once: none of its wall times exist.
-                let resume = dst::wall_at(tz, transition) - TimeDelta::seconds(1);
-                cursor = resume.max(wall);
+                let resume = dst::wall_at(tz, transition).checked_sub_signed(TimeDelta::seconds(1));
+                cursor = resume.map_or(wall, |r| r.max(wall));
                 continue;
             }
         }
