@@ -152,10 +152,10 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         let now = self.clock.now();
         for index in 0..self.jobs.len() {
             let state = &mut self.jobs[index];
-            state.next = state.spec.timetable.next_after(now);
+            state.next = state.spec.timetable().next_after(now);
             report::job_scheduled(
                 &state.spec.job.name,
-                &state.spec.timetable.describe(),
+                &state.spec.timetable().describe(),
                 state.next.map(|fire| fire.at),
             );
             if let Some(fire) = state.next {
@@ -202,12 +202,12 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         let mut due = fire;
         let mut passed: u64 = 0;
         let mut last_passed = None;
-        let mut next = state.spec.timetable.next_after(due.at);
+        let mut next = state.spec.timetable().next_after(due.at);
         while let Some(later) = next.filter(|later| later.at <= now) {
             passed += 1;
             last_passed = Some(due.slot);
             due = later;
-            next = state.spec.timetable.next_after(later.at);
+            next = state.spec.timetable().next_after(later.at);
         }
         state.next = next;
         if let Some(fire) = next {

@@ -259,7 +259,7 @@ impl Harness {
         let plan = Plan {
             jobs: jobs
                 .into_iter()
-                .map(|(job, timetable)| ClockJob { job, timetable })
+                .map(|(job, timetable)| ClockJob::with_timetable(job, timetable))
                 .collect(),
             disabled: 1,
             shutdown_grace,
