@@ -59,12 +59,11 @@ def floor(stamps, jobs, seconds):
         if due > end:
             break
         time.sleep(due - now)
-        procs = [
-            subprocess.Popen(["bash", "-c", SHELL_STAMP.format(stamps)])
-            for _ in range(jobs)
-        ]
-        for proc in procs:
-            proc.wait()
+        # posix_spawn: the cheapest way to start a process from a loop.
+        argv = ["bash", "-c", SHELL_STAMP.format(stamps)]
+        pids = [os.posix_spawnp("bash", argv, os.environ) for _ in range(jobs)]
+        for pid in pids:
+            os.waitpid(pid, 0)
 
 
 def percentile(sorted_values, p):

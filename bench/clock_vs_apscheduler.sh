@@ -20,9 +20,10 @@ VENV=${BENCH_VENV:-target/bench-venv}
 
 step() { printf -- '-----> %s\n' "$*"; }
 
-step "Building clock (release)"
-cargo build --release --bin clock --quiet
+step "Building clock and clockctl (release)"
+cargo build --release --bins --quiet
 clock=target/release/clock
+clockctl=target/release/clockctl
 
 if [[ ! -x "${VENV}/bin/python" ]]; then
   step "Installing APScheduler 3.x into ${VENV}"
@@ -31,7 +32,7 @@ if [[ ! -x "${VENV}/bin/python" ]]; then
 fi
 py="${VENV}/bin/python"
 echo "       $("${py}" -c 'import apscheduler; print("APScheduler", apscheduler.__version__)')"
-echo "       $(nproc) cores, $(uname -sr)"
+echo "       $(nproc) cores, $(uname -sr), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 work=$(mktemp -d)
 trap 'rm -rf "${work}"' EXIT
@@ -52,4 +53,8 @@ step "2. ${CRON_JOBS} daily cron jobs"
 mkdir -p "${work}/cron"
 python3 bench/bench.py gen-cron "${work}/cron/clock.yml" "${CRON_JOBS}"
 python3 bench/bench.py idle clock -- "${clock}" --config "${work}/cron/clock.yml"
+echo "       reference: loading and checking the file alone (clockctl validate), 3 runs"
+for _ in 1 2 3; do
+  /usr/bin/time -f "       validate       %e s   max RSS %M KiB" "${clockctl}" validate "${work}/cron/clock.yml" >/dev/null
+done
 python3 bench/bench.py idle apscheduler -- "${py}" bench/apscheduler_app.py cron "${CRON_JOBS}"
