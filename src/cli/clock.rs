@@ -57,7 +57,7 @@ fn run(args: ClockArgs) -> Result<ExitCode, Failure> {
     runtime.block_on(async {
         let signals = forward_signals()?;
         runtime::run(
-            Plan::from_config(&config),
+            Plan::from_config(config),
             LocalExecutor,
             LocalGate,
             SystemClock,

@@ -66,7 +66,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             slot,
             attempt: 1,
         };
-        report::started(reference, 0, handle.pid);
+        report::started(reference, 0, None, handle.pid);
         let control = handle.control();
         let wait = handle.wait();
         tokio::pin!(wait);

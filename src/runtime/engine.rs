@@ -17,7 +17,7 @@ use super::report::{self, RunRef, SkipReason, StopReason};
 use super::{Clock, ClockJob, FireGate, Plan};
 use crate::config::Overlap;
 use crate::exec::{Control, Executor, Outcome, RunControl, RunSpec};
-use crate::schedule::Fire;
+use crate::schedule::{DstNote, Fire};
 
 /// After the final SIGKILL at shutdown, how long the clock still waits for runs to
 /// report before it exits anyway.
@@ -72,6 +72,7 @@ struct Active {
 struct Waiting {
     slot: DateTime<Utc>,
     due: DateTime<Utc>,
+    dst: Option<DstNote>,
 }
 
 struct JobState {
@@ -152,10 +153,10 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         let now = self.clock.now();
         for index in 0..self.jobs.len() {
             let state = &mut self.jobs[index];
-            state.next = state.spec.timetable.next_after(now);
+            state.next = state.spec.timetable().next_after(now);
             report::job_scheduled(
                 &state.spec.job.name,
-                &state.spec.timetable.describe(),
+                &state.spec.timetable().describe(),
                 state.next.map(|fire| fire.at),
             );
             if let Some(fire) = state.next {
@@ -202,12 +203,12 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         let mut due = fire;
         let mut passed: u64 = 0;
         let mut last_passed = None;
-        let mut next = state.spec.timetable.next_after(due.at);
+        let mut next = state.spec.timetable().next_after(due.at);
         while let Some(later) = next.filter(|later| later.at <= now) {
             passed += 1;
             last_passed = Some(due.slot);
             due = later;
-            next = state.spec.timetable.next_after(later.at);
+            next = state.spec.timetable().next_after(later.at);
         }
         state.next = next;
         if let Some(fire) = next {
@@ -241,25 +242,20 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             report::skipped(&state.spec.job.name, due.slot, SkipReason::Claimed, None);
             return;
         }
-        self.on_claimed(index, due.slot, due.at, now);
+        self.on_claimed(index, due, now);
     }
 
     /// The overlap rules, for a claimed slot.
-    fn on_claimed(
-        &mut self,
-        index: usize,
-        slot: DateTime<Utc>,
-        due: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) {
+    fn on_claimed(&mut self, index: usize, fire: Fire, now: DateTime<Utc>) {
+        let (slot, due, dst) = (fire.slot, fire.at, fire.dst);
         let state = &mut self.jobs[index];
         let name = state.spec.job.name.as_str();
         if state.running.is_empty() && state.waiting.is_none() {
-            self.start(index, slot, due, 1, now);
+            self.start(index, slot, due, 1, dst, now);
             return;
         }
         match state.spec.job.overlap {
-            Overlap::Allow => self.start(index, slot, due, 1, now),
+            Overlap::Allow => self.start(index, slot, due, 1, dst, now),
             Overlap::Skip => report::skipped(name, slot, SkipReason::Overlap, None),
             Overlap::Queue => {
                 if state.waiting.is_some() {
@@ -267,7 +263,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 } else {
                     let waiting_for = state.running.first().map_or(0, |active| active.run);
                     report::queued(name, slot, waiting_for);
-                    state.waiting = Some(Waiting { slot, due });
+                    state.waiting = Some(Waiting { slot, due, dst });
                 }
             }
             Overlap::Replace => {
@@ -281,7 +277,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                     active.stop = Some(StopReason::Replaced);
                     active.control.send(Control::Terminate { kill_after });
                 }
-                if let Some(older) = state.waiting.replace(Waiting { slot, due }) {
+                if let Some(older) = state.waiting.replace(Waiting { slot, due, dst }) {
                     report::skipped(name, older.slot, SkipReason::Superseded, None);
                 }
             }
@@ -308,7 +304,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             );
             return;
         }
-        self.start(index, slot, due, attempt, now);
+        self.start(index, slot, due, attempt, None, now);
     }
 
     fn start(
@@ -317,6 +313,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         slot: DateTime<Utc>,
         due: DateTime<Utc>,
         attempt: u32,
+        dst: Option<DstNote>,
         now: DateTime<Utc>,
     ) {
         self.last_run += 1;
@@ -331,7 +328,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             slot,
             attempt,
         };
-        report::started(reference, report::late_ms(due, now), handle.pid);
+        report::started(reference, report::late_ms(due, now), dst, handle.pid);
         state.running.push(Active {
             run,
             slot,
@@ -396,7 +393,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         let state = &mut self.jobs[finished.job];
         if state.running.is_empty() {
             if let Some(waiting) = state.waiting.take() {
-                self.start(finished.job, waiting.slot, waiting.due, 1, now);
+                self.start(finished.job, waiting.slot, waiting.due, 1, waiting.dst, now);
             }
         }
     }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::exec::{End, Outcome};
+use crate::schedule::DstNote;
 
 /// RFC 3339 in UTC (`2026-01-05T09:00:00Z`), with a fraction only when there is one.
 pub fn rfc3339(t: DateTime<Utc>) -> String {
@@ -47,7 +48,15 @@ pub struct RunRef<'a> {
     pub attempt: u32,
 }
 
-pub fn started(run: RunRef<'_>, late_ms: u64, pid: Option<u32>) {
+/// `dst` is set when a DST transition moved or doubled this slot.
+pub fn started(run: RunRef<'_>, late_ms: u64, dst: Option<DstNote>, pid: Option<u32>) {
+    let (dst, wall) = match dst {
+        Some(DstNote::MovedFromGap { wall }) => (Some("moved_from_gap"), Some(wall)),
+        Some(DstNote::FirstOfRepeat { wall }) => (Some("first_of_repeat"), Some(wall)),
+        Some(DstNote::SecondOfRepeat { wall }) => (Some("second_of_repeat"), Some(wall)),
+        None => (None, None),
+    };
+    let wall = wall.map(|wall| wall.format("%Y-%m-%dT%H:%M:%S").to_string());
     tracing::info!(
         event = "started",
         job = run.job,
@@ -55,6 +64,8 @@ pub fn started(run: RunRef<'_>, late_ms: u64, pid: Option<u32>) {
         scheduled_for = rfc3339(run.slot).as_str(),
         late_ms,
         attempt = run.attempt,
+        dst,
+        dst_wall = wall.as_deref(),
         pid,
     );
 }

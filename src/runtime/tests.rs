@@ -259,7 +259,7 @@ impl Harness {
         let plan = Plan {
             jobs: jobs
                 .into_iter()
-                .map(|(job, timetable)| ClockJob { job, timetable })
+                .map(|(job, timetable)| ClockJob::with_timetable(job, timetable))
                 .collect(),
             disabled: 1,
             shutdown_grace,
@@ -664,5 +664,37 @@ async fn thousands_of_jobs_fire_only_when_due() {
         h.start_secs()
             .iter()
             .all(|&s| (3600..=3630).contains(&s) && s % 2 == 0)
+    );
+}
+
+/// One slot that a spring-forward gap moved, as the schedule reports it.
+struct MovedSlot;
+
+impl Timetable for MovedSlot {
+    fn next_after(&self, t: DateTime<Utc>) -> Option<Fire> {
+        let slot = t0() + chrono::Duration::seconds(10);
+        let wall = chrono::NaiveDate::from_ymd_opt(2026, 3, 8)
+            .and_then(|d| d.and_hms_opt(2, 30, 0))
+            .expect("valid wall time");
+        (slot > t).then_some(Fire {
+            slot,
+            at: slot,
+            dst: Some(crate::schedule::DstNote::MovedFromGap { wall }),
+        })
+    }
+    fn describe(&self) -> String {
+        "moved".into()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slot_moved_by_dst_says_so_when_it_starts() {
+    let h = Harness::start(vec![(job("dst"), Box::new(MovedSlot))], &[]);
+    h.pass(11).await;
+    let started = h.events("started");
+    assert_eq!(started[0].get("dst").as_deref(), Some("moved_from_gap"));
+    assert_eq!(
+        started[0].get("dst_wall").as_deref(),
+        Some("2026-03-08T02:30:00")
     );
 }
