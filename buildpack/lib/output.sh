@@ -13,9 +13,10 @@ output::info() {
 	echo "       $*"
 }
 
-# Indents every line read from stdin as a detail line (for a command's own output).
+# Indents every line read from stdin as a detail line (for a command's own output);
+# blank lines stay empty.
 output::indent() {
-	sed -u 's/^/       /'
+	sed -u '/./s/^/       /'
 }
 
 # Prints a warning block on stderr; each argument is one line.
