@@ -8,6 +8,7 @@
 pub mod clock;
 mod init;
 mod next;
+mod procfile_cmd;
 mod run;
 mod scale;
 mod status;
@@ -39,6 +40,9 @@ enum Command {
     Status(status::Args),
     /// Write a starter clock.yml and the Procfile's clock entry into this app.
     Init(init::Args),
+    /// Give the Procfile a `clock:` entry (used by the buildpack).
+    #[command(hide = true)]
+    Procfile(procfile_cmd::Args),
 }
 
 /// A failure already put into words for the person at the terminal.
@@ -84,6 +88,7 @@ pub fn clockctl_main() -> ExitCode {
         Command::Scale(args) => scale::run(args),
         Command::Status(args) => status::run(args),
         Command::Init(args) => init::run(args),
+        Command::Procfile(args) => procfile_cmd::run(args),
     };
     match result {
         Ok(code) => code,

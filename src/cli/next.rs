@@ -233,15 +233,15 @@ fn selected_jobs<'a>(
 fn dst_note(note: DstNote) -> String {
     match note {
         DstNote::MovedFromGap { wall } => format!(
-            "{} does not exist that day (DST starts); moved to after the jump",
+            "DST: {} does not exist that day; moved to just after the jump",
             wall.format("%H:%M")
         ),
         DstNote::FirstOfRepeat { wall } => format!(
-            "{} happens twice that day (DST ends); this is the first",
+            "DST: {} happens twice that day; this is the first",
             wall.format("%H:%M")
         ),
         DstNote::SecondOfRepeat { wall } => format!(
-            "{} happens twice that day (DST ends); this is the second",
+            "DST: {} happens twice that day; this is the second",
             wall.format("%H:%M")
         ),
     }

@@ -1,13 +1,95 @@
-//! `clockctl run`. (Filled in by its issue's work.)
+//! `clockctl run JOB [FILE]`: run one job now, in the foreground, exactly as the clock
+//! would (same executor, environment, timeout and log lines), and exit with its code.
+//!
+//! Exit codes: the job's own exit code; 124 when it timed out (as GNU `timeout`); 128+N
+//! when a signal N ended it; 143 when Ctrl-C or SIGTERM stopped it; 127 when `bash` could
+//! not start; 1 for an invalid clock.yml; 2 for an unknown job or an unreadable file.
+//! Retries are not attempted: one run, one answer.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use chrono::{SubsecRound as _, Utc};
+
 use super::Failure;
+use super::clock::{forward_signals, load_checked, tokio_runtime};
+use crate::exec::{Control, Executor as _, LocalExecutor, RunSpec};
+use crate::logging::{self, LogSettings};
+use crate::runtime::report::{self, RunRef};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The job to run (its key under `jobs:`).
+    job: String,
+    /// The clock.yml that defines it.
+    #[arg(env = "CLOCK_CONFIG", default_value = "clock.yml")]
+    file: PathBuf,
+    /// Begin every log line with `time=` (RFC 3339, UTC).
+    #[arg(long)]
+    timestamps: bool,
+}
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
-    let _ = args;
-    Err(Failure::new("not built yet"))
+    let config = load_checked(&args.file)?;
+    let Some(job) = config.job(&args.job) else {
+        let names: Vec<&str> = config.jobs.iter().map(|job| job.name.as_str()).collect();
+        let known = if names.is_empty() {
+            "the file has no jobs".to_string()
+        } else {
+            format!("jobs in {}: {}", args.file.display(), names.join(", "))
+        };
+        return Err(Failure::usage(format!("no job named \"{}\"", args.job)).with_hint(known));
+    };
+    logging::init(&LogSettings::from_env(args.timestamps));
+    let runtime = tokio_runtime()?;
+    let code = runtime.block_on(async {
+        let mut signals = forward_signals()?;
+        // A run started by hand is scheduled for the second it starts.
+        let slot = Utc::now().trunc_subsecs(0);
+        let mut env = job.env.clone();
+        env.insert("CLOCK_JOB".into(), job.name.clone());
+        env.insert("CLOCK_RUN".into(), "1".into());
+        env.insert("CLOCK_SCHEDULED_FOR".into(), report::rfc3339(slot));
+        env.insert("CLOCK_ATTEMPT".into(), "1".into());
+        let spec = RunSpec {
+            job: job.name.clone(),
+            run: 1,
+            command: job.command.clone(),
+            env,
+            timeout: job.timeout,
+            kill_grace: job.kill_grace,
+        };
+        let handle = LocalExecutor.start(spec);
+        let reference = RunRef {
+            job: &job.name,
+            run: 1,
+            slot,
+            attempt: 1,
+        };
+        report::started(reference, 0, None, handle.pid);
+        let control = handle.control();
+        let wait = handle.wait();
+        tokio::pin!(wait);
+        let mut stopping = false;
+        let outcome = loop {
+            tokio::select! {
+                outcome = &mut wait => break outcome,
+                Some(_) = signals.recv() => {
+                    // First signal: SIGTERM to the job, SIGKILL after its kill_grace;
+                    // a second one: SIGKILL now.
+                    let request = if stopping {
+                        Control::Kill
+                    } else {
+                        Control::Terminate { kill_after: Some(job.kill_grace) }
+                    };
+                    stopping = true;
+                    control.send(request);
+                }
+            }
+        };
+        report::ended(reference, &outcome, None);
+        Ok::<i32, Failure>(outcome.end.exit_code())
+    })?;
+    // An exit code outside 0..=255 cannot be passed on as is; it still is a failure.
+    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }

@@ -88,9 +88,7 @@ pub(super) fn print_diagnostics(file: &str, source: &str, parsed: &Parsed) {
         .iter()
         .map(|d| d.render(file, source))
         .collect();
-    if !rendered.is_empty() {
-        eprintln!("{}", rendered.join("\n"));
-    }
+    eprint!("{}", rendered.join("\n"));
 }
 
 /// `clock.yml: 2 errors, 1 warning`.
@@ -182,7 +180,7 @@ struct ScheduleJson {
     expression: String,
     timezone: &'static str,
     description: String,
-    jitter_seconds: u64,
+    jitter_ms: u64,
 }
 
 impl<'a> Report<'a> {
@@ -230,7 +228,7 @@ fn job_json(job: &Job, now: DateTime<Utc>) -> JobJson {
             expression,
             timezone: job.schedule.tz.name(),
             description: job.schedule.describe(),
-            jitter_seconds: job.schedule.jitter.as_secs(),
+            jitter_ms: u64::try_from(job.schedule.jitter.as_millis()).unwrap_or(u64::MAX),
         },
         timeout_seconds: job.timeout.map(|t| t.as_secs()),
         overlap: job.overlap.as_str(),

@@ -24,6 +24,9 @@ use super::{Diagnostic, Parsed, Severity, duration, when};
 use crate::schedule::{AtTime, JobSchedule, Schedule, ScheduleError};
 
 const TOP_KEYS: [&str; 4] = ["timezone", "defaults", "jobs", "shutdown_grace"];
+/// Past this many findings the rest are summarised in one: nobody reads more, and a
+/// hostile file could otherwise produce one per byte.
+const MAX_DIAGNOSTICS: usize = 200;
 
 /// Collects diagnostics against one source text.
 pub(super) struct Checker<'a> {
@@ -31,6 +34,8 @@ pub(super) struct Checker<'a> {
     pub now: DateTime<Utc>,
     index: LineIndex<'a>,
     diagnostics: Vec<Diagnostic>,
+    /// Errors and warnings past [`MAX_DIAGNOSTICS`], counted but not kept.
+    dropped: (usize, usize),
 }
 
 /// Parses and checks a whole file. See [`super::parse`].
@@ -40,11 +45,32 @@ pub(super) fn check(source: &str, now: DateTime<Utc>) -> Parsed {
         now,
         index: LineIndex::new(source),
         diagnostics: Vec::new(),
+        dropped: (0, 0),
     };
     let config = checker.check_file();
     let mut diagnostics = checker.diagnostics;
     // File order reads best; errors and warnings at one spot keep the order they were found.
     diagnostics.sort_by_key(|d| (d.line, d.column));
+    let (errors, warnings) = checker.dropped;
+    if errors + warnings > 0 {
+        let last_line = u32::try_from(source.split('\n').count()).unwrap_or(u32::MAX);
+        diagnostics.push(Diagnostic {
+            // An error only if an error was dropped: warnings alone keep the file valid.
+            severity: if errors > 0 {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            line: last_line,
+            column: 1,
+            len: 1,
+            message: format!(
+                "{} more problems not shown ({errors} errors, {warnings} warnings)",
+                errors + warnings
+            ),
+            hint: Some("fix the ones above and run again".into()),
+        });
+    }
     let valid = !diagnostics.iter().any(|d| d.severity == Severity::Error);
     Parsed {
         config: config.filter(|_| valid),
@@ -62,6 +88,13 @@ impl Checker<'_> {
     }
 
     fn push(&mut self, severity: Severity, span: &Span, message: String, hint: Option<String>) {
+        if self.diagnostics.len() >= MAX_DIAGNOSTICS {
+            match severity {
+                Severity::Error => self.dropped.0 += 1,
+                Severity::Warning => self.dropped.1 += 1,
+            }
+            return;
+        }
         let position = self.index.position(span);
         self.diagnostics.push(Diagnostic {
             severity,
@@ -74,7 +107,7 @@ impl Checker<'_> {
     }
 
     pub fn line_of(&self, span: &Span) -> u32 {
-        self.index.position(span).line
+        self.index.line(span.start)
     }
 
     /// A map key's text. Scalars that YAML reads as numbers or booleans (`2024:`, `yes:`)
@@ -147,7 +180,7 @@ impl Checker<'_> {
         let timezone = match top.get("timezone") {
             Some((_, value)) => self
                 .text("timezone", value)
-                .and_then(|text| self.time_zone(text, &value.span)),
+                .and_then(|text| self.time_zone(&text, &value.span)),
             None => Some(Tz::UTC),
         };
         let shutdown_grace = match top.get("shutdown_grace") {
@@ -177,9 +210,7 @@ impl Checker<'_> {
     }
 
     fn unknown_top_key(&mut self, name: &str, key: &Node, value: &Node) {
-        let looks_like_a_job = matches!(&value.value, Value::Map(entries)
-            if entries.iter().any(|(k, _)| k.value == Value::Str("command".into())));
-        let hint = if looks_like_a_job {
+        let hint = if self.has_key(value, "command") {
             "jobs go under `jobs:`; indent this job under it".to_owned()
         } else if let Some(near) = closest(name, TOP_KEYS) {
             format!("did you mean \"{near}\"?")
@@ -379,40 +410,33 @@ impl Checker<'_> {
         file_tz: Tz,
     ) -> Option<JobSchedule> {
         let tz = fields.timezone.as_ref().map_or(file_tz, |t| t.value);
-        let start = self.window_edge("start", fields.start.as_ref(), tz);
-        let end = self.window_edge("end", fields.end.as_ref(), tz);
+        let start = self.window_edge(
+            "start",
+            fields.start.as_ref(),
+            tz,
+            &fields.origin("start", name),
+        );
+        let end = self.window_edge("end", fields.end.as_ref(), tz, &fields.origin("end", name));
         let jitter_max = fields.jitter.as_ref().map_or(Duration::ZERO, |j| j.value);
         let schedule = JobSchedule {
             schedule: match written.value {
-                ScheduleSource::Cron(expr, _) => Schedule::Cron(expr),
+                ScheduleSource::Cron(expr, _) => Schedule::Cron(*expr),
                 ScheduleSource::Every(interval) => Schedule::Every(interval),
                 ScheduleSource::At(at) => Schedule::At(at),
             },
             tz,
-            jitter: stable_jitter(name, jitter_max),
+            jitter: crate::schedule::stable_jitter(name, jitter_max),
             start: start?,
             end: end?,
         };
         if let Err(error) = schedule.validate() {
-            self.schedule_error(&error, &written.span, fields);
+            self.schedule_error(&error, &written.span, fields, name);
             return None;
         }
-        if let (Some(jitter), Some(gap)) = (&fields.jitter, schedule.min_gap()) {
-            if jitter.value >= gap {
-                self.error(
-                    &jitter.span,
-                    format!(
-                        "jitter {} is not shorter than the shortest gap between runs ({})",
-                        duration::format(jitter.value),
-                        duration::format(gap)
-                    ),
-                    Some(
-                        "a run delayed that much could pass the next one; use a smaller jitter"
-                            .into(),
-                    ),
-                );
-                return None;
-            }
+        // The schedule holds the stable delay; the rule is about the maximum written.
+        if let Err(error) = schedule.validate_jitter(jitter_max) {
+            self.schedule_error(&error, &written.span, fields, name);
+            return None;
         }
         Some(schedule)
     }
@@ -422,6 +446,7 @@ impl Checker<'_> {
         key: &str,
         edge: Option<&At<AtTime>>,
         tz: Tz,
+        origin: &str,
     ) -> Option<Option<DateTime<Utc>>> {
         let Some(edge) = edge else {
             return Some(None);
@@ -432,7 +457,7 @@ impl Checker<'_> {
                 self.error(
                     &edge.span,
                     format!(
-                        "{key}: {} does not exist in {} (the clocks skip it when DST starts)",
+                        "{key}{origin}: {} does not exist in {} (the clocks skip it when DST starts)",
                         when::format(edge.value),
                         tz.name()
                     ),
@@ -443,7 +468,13 @@ impl Checker<'_> {
         }
     }
 
-    fn schedule_error(&mut self, error: &ScheduleError, schedule_span: &Span, fields: &Fields) {
+    fn schedule_error(
+        &mut self,
+        error: &ScheduleError,
+        schedule_span: &Span,
+        fields: &Fields,
+        name: &str,
+    ) {
         match error {
             ScheduleError::NeverFires => {
                 let windowed = fields.start.is_some() || fields.end.is_some();
@@ -475,11 +506,15 @@ impl Checker<'_> {
                 self.error(
                     &span,
                     format!(
-                        "jitter {} is not shorter than the shortest gap between runs ({})",
+                        "jitter {}{} is not shorter than the shortest gap between runs ({})",
                         duration::format(*jitter),
+                        fields.origin("jitter", name),
                         duration::format(*min_gap)
                     ),
-                    None,
+                    Some(
+                        "a run delayed that much could pass the next one; use a smaller jitter"
+                            .into(),
+                    ),
                 );
             }
             ScheduleError::EmptyWindow => {
@@ -494,13 +529,324 @@ impl Checker<'_> {
     }
 }
 
-/// The job's stable jitter: a delay in `0..=max`, derived from its name alone so it is
-/// the same on every restart and every dyno.
-fn stable_jitter(name: &str, max: Duration) -> Duration {
-    // FNV-1a: stable across Rust versions and platforms, unlike `DefaultHasher`.
-    // TODO(config): use the schedule module's helper once it lands.
-    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    Duration::from_secs(hash % (max.as_secs() + 1))
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
+    }
+
+    /// `(severity, line, column, len, message)` of one diagnostic.
+    type Finding = (Severity, u32, u32, u32, String);
+
+    fn findings(source: &str) -> Vec<Finding> {
+        check(source, now())
+            .diagnostics
+            .into_iter()
+            .map(|d| (d.severity, d.line, d.column, d.len, d.message))
+            .collect()
+    }
+
+    fn error(line: u32, column: u32, len: u32, message: &str) -> Finding {
+        (Severity::Error, line, column, len, message.to_owned())
+    }
+
+    fn warning(
+        line: u32,
+        column: u32,
+        len: u32,
+        message: &str,
+    ) -> (Severity, u32, u32, u32, String) {
+        (Severity::Warning, line, column, len, message.to_owned())
+    }
+
+    #[test]
+    fn each_error_is_located_exactly() {
+        let job =
+            |extra: &str| format!("jobs:\n  sync:\n    every: 37m\n    command: bin/sync\n{extra}");
+        let table: Vec<(String, Vec<Finding>)> = vec![
+            (
+                job("    comand: x\n"),
+                vec![error(5, 5, 6, "unknown key \"comand\" in job \"sync\"")],
+            ),
+            (
+                job("    every: 5m\n"),
+                vec![error(5, 5, 5, "duplicate key \"every\"")],
+            ),
+            (
+                job("    timeout: 90\n"),
+                vec![error(5, 14, 2, "timeout: a duration needs a unit")],
+            ),
+            (
+                job("    timeout: \"1h30x\"\n"),
+                vec![error(5, 19, 1, "timeout: unknown duration unit \"x\"")],
+            ),
+            (
+                job("    timeout: 0s\n"),
+                vec![error(5, 14, 2, "timeout must be longer than 0s")],
+            ),
+            (
+                job("    overlap: skp\n"),
+                vec![error(5, 14, 3, "overlap: unknown value \"skp\"")],
+            ),
+            (
+                job("    retries: -1\n"),
+                vec![error(5, 14, 2, "retries must be 0 to 10, not -1")],
+            ),
+            (
+                job("    enabled: maybe\n"),
+                vec![error(5, 14, 5, "enabled must be true or false, not text")],
+            ),
+            (
+                job("    timezone: Mars/Base\n"),
+                vec![error(5, 15, 9, "unknown time zone \"Mars/Base\"")],
+            ),
+            (
+                job("    at: 2030-01-01\n"),
+                vec![error(
+                    5,
+                    5,
+                    2,
+                    "job \"sync\" has more than one schedule: \"every\" and \"at\"",
+                )],
+            ),
+            (
+                job("    start: soon\n"),
+                vec![error(5, 12, 4, "start: \"soon\" is not a date and time")],
+            ),
+            (
+                job("    env:\n      1X: a\n"),
+                vec![error(6, 7, 2, "env: \"1X\" is not a variable name")],
+            ),
+            (
+                job("    env:\n      X:\n"),
+                vec![error(6, 9, 1, "env: \"X\" has no value")],
+            ),
+            (
+                job("    env: [a]\n"),
+                vec![error(
+                    5,
+                    10,
+                    1,
+                    "env must be a map of variable names to values, not a list",
+                )],
+            ),
+            (
+                job("    command: again\n"),
+                vec![error(5, 5, 7, "duplicate key \"command\"")],
+            ),
+            (
+                "jobs:\n  sync:\n    every: 37m\n".into(),
+                vec![error(2, 3, 4, "job \"sync\" has no command")],
+            ),
+            (
+                "jobs:\n  sync:\n    command: \"  \"\n    every: 1m\n".into(),
+                vec![error(3, 14, 4, "command is empty")],
+            ),
+            (
+                "jobs:\n  sync:\n    command: x\n".into(),
+                vec![error(2, 3, 4, "job \"sync\" has no schedule")],
+            ),
+            (
+                "jobs:\n  sync:\n".into(),
+                vec![error(2, 3, 4, "job \"sync\" has no keys")],
+            ),
+            (
+                "jobs:\n  Sync:\n    every: 1m\n    command: x\n".into(),
+                vec![error(
+                    2,
+                    3,
+                    4,
+                    "invalid job name \"Sync\": \"S\" is not allowed",
+                )],
+            ),
+            (
+                format!("{}  sync:\n    every: 1m\n    command: y\n", job("")),
+                vec![error(5, 3, 4, "duplicate job \"sync\"")],
+            ),
+            (
+                "".into(),
+                vec![error(1, 1, 1, "no jobs: the file is empty")],
+            ),
+            (
+                "timezone: UTC\n".into(),
+                vec![error(1, 1, 1, "no jobs: the file has no `jobs:` key")],
+            ),
+            (
+                "jobs:\n".into(),
+                vec![error(1, 1, 4, "no jobs: `jobs:` is empty")],
+            ),
+            (
+                format!("timezone: \"\"\n{}", job("")),
+                vec![error(1, 11, 2, "timezone is empty")],
+            ),
+            (
+                format!("shutdown_grace: 30s\n{}", job("")),
+                vec![error(1, 17, 3, "shutdown_grace must be less than 30s")],
+            ),
+            (
+                format!("jbos: 1\n{}", job("")),
+                vec![error(1, 1, 4, "unknown key \"jbos\"")],
+            ),
+            (
+                format!("defaults:\n  command: x\n{}", job("")),
+                vec![error(2, 3, 7, "\"command\" cannot be set in defaults")],
+            ),
+            (
+                "- a\n- b\n".into(),
+                vec![error(
+                    1,
+                    1,
+                    1,
+                    "a clock.yml is a map with a `jobs:` key, not a list",
+                )],
+            ),
+            (
+                "jobs:\n  - sync\n".into(),
+                vec![error(
+                    2,
+                    3,
+                    1,
+                    "jobs must be a map of job names to jobs, not a list",
+                )],
+            ),
+        ];
+        for (source, expected) in &table {
+            assert_eq!(&findings(source), expected, "\n{source}");
+        }
+    }
+
+    #[test]
+    fn cron_errors_point_inside_the_expression() {
+        // Quoted: the offset inside the expression, plus one for the quote.
+        let quoted = "jobs:\n  d:\n    cron: \"0 17 * * mon-fry\"\n    command: x\n";
+        let plain = "jobs:\n  d:\n    cron: 0 17 * * mon-fry\n    command: x\n";
+        for (source, column) in [(quoted, 25), (plain, 24)] {
+            let found = check(source, now()).diagnostics;
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert_eq!((found[0].line, found[0].column), (3, column), "{found:?}");
+            assert!(found[0].message.starts_with("cron: "), "{found:?}");
+        }
+    }
+
+    #[test]
+    fn all_problems_are_reported_in_one_pass() {
+        let source = "timezone: America/New_Yrok\njobs:\n  a:\n    every: 90\n    command: x\n  b:\n    overlap: nope\n    every: 1m\n    command: y\n";
+        let lines: Vec<u32> = findings(source).iter().map(|f| f.1).collect();
+        assert_eq!(lines, vec![1, 4, 7]);
+        assert!(check(source, now()).config.is_none());
+    }
+
+    #[test]
+    fn a_valid_file_builds_the_model_with_defaults_applied() {
+        let source = "timezone: America/New_York\nshutdown_grace: 25s\ndefaults:\n  timeout: 15m\n  env:\n    A: \"1\"\n    B: \"2\"\njobs:\n  send-digest:\n    cron: \"0 17 * * mon-fri\"\n    command: python manage.py send_digest\n  sync:\n    every: 37m\n    jitter: 30s\n    timezone: Europe/Paris\n    retries: 3\n    overlap: replace\n    kill_grace: 0s\n    env:\n      B: own\n    command: bin/sync\n";
+        let parsed = check(source, now());
+        assert_eq!(parsed.diagnostics, vec![]);
+        let config = parsed.config.expect("valid");
+        assert_eq!(config.timezone, chrono_tz::America::New_York);
+        assert_eq!(config.shutdown_grace, Duration::from_secs(25));
+        let digest = config.job("send-digest").expect("send-digest");
+        assert_eq!(digest.line, 9);
+        assert_eq!(digest.schedule.tz, chrono_tz::America::New_York);
+        assert_eq!(digest.timeout, Some(Duration::from_secs(900)));
+        assert_eq!(digest.overlap, super::super::Overlap::Skip);
+        assert_eq!(digest.kill_grace, DEFAULT_KILL_GRACE);
+        assert_eq!(digest.retry_backoff, DEFAULT_RETRY_BACKOFF);
+        assert_eq!(digest.misfire_grace, DEFAULT_MISFIRE_GRACE);
+        assert!(digest.enabled);
+        let sync = config.job("sync").expect("sync");
+        assert_eq!(sync.line, 12);
+        assert_eq!(sync.schedule.tz, chrono_tz::Europe::Paris);
+        assert_eq!(
+            sync.schedule.schedule,
+            Schedule::Every(Duration::from_secs(37 * 60))
+        );
+        assert!(sync.schedule.jitter <= Duration::from_secs(30));
+        assert_eq!(sync.retries, 3);
+        assert_eq!(sync.kill_grace, Duration::ZERO);
+        let env: Vec<(&str, &str)> = sync
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(env, vec![("A", "1"), ("B", "own")]);
+    }
+
+    #[test]
+    fn warnings_do_not_invalidate() {
+        let source = "jobs:\n  launch:\n    at: 2020-01-01T09:00:00Z\n    command: x\n  sync:\n    every: 30m\n    timeout: 1h\n    command: y\n";
+        let parsed = check(source, now());
+        assert_eq!(
+            findings(source),
+            vec![
+                warning(
+                    3,
+                    9,
+                    20,
+                    "at: 2020-01-01T09:00:00Z is in the past; this job will never run"
+                ),
+                warning(
+                    7,
+                    14,
+                    2,
+                    "timeout 1h is at least the shortest gap between runs (30m)"
+                ),
+            ]
+        );
+        assert!(parsed.config.is_some());
+    }
+
+    #[test]
+    fn dst_traps_are_warnings_for_fixed_wall_times() {
+        let source = "timezone: America/New_York\njobs:\n  nightly:\n    cron: \"30 2 * * *\"\n    command: x\n  launch:\n    at: 2027-03-14T02:30:00\n    command: y\n";
+        let messages: Vec<String> = findings(source).into_iter().map(|f| f.4).collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("2027-03-14") && m.contains("skips")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("02:30:00 does not exist")),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn hostile_yaml_is_one_error_not_a_panic() {
+        let table = [
+            "a: [\n",
+            "\u{0}",
+            "jobs: &a\n  x: *a\n",
+            "? [a]\n: b\n",
+            "jobs:\n  ? [a]\n  : b\n",
+        ];
+        for source in table {
+            let parsed = check(source, now());
+            assert!(parsed.config.is_none(), "{source:?}");
+            assert!(!parsed.diagnostics.is_empty(), "{source:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, parsing returns, and every diagnostic points inside the file.
+        #[test]
+        fn any_text_parses_to_located_diagnostics(
+            source in "(jobs:|  [a-z]{1,3}:|    (cron|every|at|command|env|timeout): ?|[ *@&:\\[\\]{}\"'#\\-0-9a-z]{0,8}|\n|\t){0,40}"
+        ) {
+            let parsed = check(&source, now());
+            let lines = source.split('\n').count() as u32;
+            for d in &parsed.diagnostics {
+                proptest::prop_assert!(d.line >= 1 && d.line <= lines + 1, "{d:?}");
+                proptest::prop_assert!(d.column >= 1 && d.len >= 1, "{d:?}");
+                let _ = d.render("clock.yml", &source);
+            }
+            proptest::prop_assert_eq!(parsed.config.is_some(), !parsed.diagnostics.iter().any(|d| d.severity == Severity::Error));
+        }
+    }
 }

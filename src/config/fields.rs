@@ -52,7 +52,7 @@ pub(super) struct At<T> {
 pub(super) enum ScheduleSource {
     /// The expression and the byte offset in the file where its text starts, when the
     /// file holds it verbatim (so cron errors can point inside it).
-    Cron(CronExpr, Option<usize>),
+    Cron(Box<CronExpr>, Option<usize>),
     Every(Duration),
     At(AtTime),
 }
@@ -79,28 +79,39 @@ pub(super) struct Fields {
     /// Keys that an unknown key was probably meant to be (`comand` → `command`), so the
     /// checker does not also report them missing.
     pub typos: Vec<&'static str>,
+    /// Keys whose value came from `defaults:` (so messages can say so).
+    pub inherited: Vec<&'static str>,
 }
 
 impl Fields {
     /// `self` with every key it does not set taken from `defaults` (env maps are merged,
     /// the job's own variables winning).
     pub fn or_defaults(mut self, defaults: &Fields) -> Fields {
-        fn fill<T: Clone>(own: &mut Option<T>, default: &Option<T>) {
-            if own.is_none() {
+        /// Takes the default when the job has no value; says whether it did.
+        fn fill<T: Clone>(own: &mut Option<T>, default: &Option<T>) -> bool {
+            let filled = own.is_none() && default.is_some();
+            if filled {
                 own.clone_from(default);
             }
+            filled
         }
+        let located = [
+            ("timeout", fill(&mut self.timeout, &defaults.timeout)),
+            ("jitter", fill(&mut self.jitter, &defaults.jitter)),
+            ("start", fill(&mut self.start, &defaults.start)),
+            ("end", fill(&mut self.end, &defaults.end)),
+        ];
+        self.inherited = located
+            .into_iter()
+            .filter_map(|(key, filled)| filled.then_some(key))
+            .collect();
         fill(&mut self.timezone, &defaults.timezone);
         fill(&mut self.description, &defaults.description);
         fill(&mut self.enabled, &defaults.enabled);
-        fill(&mut self.jitter, &defaults.jitter);
-        fill(&mut self.timeout, &defaults.timeout);
         fill(&mut self.kill_grace, &defaults.kill_grace);
         fill(&mut self.overlap, &defaults.overlap);
         fill(&mut self.retries, &defaults.retries);
         fill(&mut self.retry_backoff, &defaults.retry_backoff);
-        fill(&mut self.start, &defaults.start);
-        fill(&mut self.end, &defaults.end);
         fill(&mut self.misfire_grace, &defaults.misfire_grace);
         if let Some(default_env) = &defaults.env {
             let mut env = default_env.clone();
@@ -108,6 +119,18 @@ impl Fields {
             self.env = Some(env);
         }
         self
+    }
+}
+
+impl Fields {
+    /// `" (from defaults, in job \"x\")"` when `key`'s value came from `defaults:`, so a
+    /// message located in `defaults:` still names the job it is about.
+    pub fn origin(&self, key: &str, job: &str) -> String {
+        if self.inherited.contains(&key) {
+            format!(" (from defaults, in job \"{job}\")")
+        } else {
+            String::new()
+        }
     }
 }
 
@@ -169,7 +192,7 @@ impl Checker<'_> {
                         );
                     } else {
                         fields.command = Some(At {
-                            value: text.to_owned(),
+                            value: text,
                             span: value.span.clone(),
                         });
                     }
@@ -178,13 +201,13 @@ impl Checker<'_> {
             "cron" | "every" | "at" => self.read_schedule(section, fields, key, key_node, value),
             "timezone" => {
                 if let Some(text) = self.text(key, value) {
-                    fields.timezone = self.time_zone(text, &value.span).map(|tz| At {
+                    fields.timezone = self.time_zone(&text, &value.span).map(|tz| At {
                         value: tz,
                         span: value.span.clone(),
                     });
                 }
             }
-            "description" => fields.description = self.text(key, value).map(str::to_owned),
+            "description" => fields.description = self.text(key, value),
             "enabled" => match value.value {
                 Value::Bool(b) => fields.enabled = Some(b),
                 _ => self.wrong_type(key, "true or false", value),
@@ -272,7 +295,7 @@ impl Checker<'_> {
         let parsed = match kind {
             "cron" => self
                 .cron(value)
-                .map(|(expr, offset)| ScheduleSource::Cron(expr, offset)),
+                .map(|(expr, offset)| ScheduleSource::Cron(Box::new(expr), offset)),
             "every" => self
                 .duration_value(key, value, true)
                 .map(|d| ScheduleSource::Every(d.value)),
@@ -292,8 +315,8 @@ impl Checker<'_> {
 
     fn cron(&mut self, value: &Node) -> Option<(CronExpr, Option<usize>)> {
         let text = self.text("cron", value)?;
-        let offset = self.verbatim_offset(value, text);
-        match CronExpr::parse(text) {
+        let offset = self.verbatim_offset(value, &text);
+        match CronExpr::parse(&text) {
             Ok(expr) => Some((expr, offset)),
             Err(error) => {
                 let span = match offset {
@@ -404,13 +427,13 @@ impl Checker<'_> {
 
     fn overlap(&mut self, value: &Node) -> Option<Overlap> {
         let text = self.text("overlap", value)?;
-        let overlap = match text {
+        let overlap = match text.as_str() {
             "skip" => Overlap::Skip,
             "queue" => Overlap::Queue,
             "replace" => Overlap::Replace,
             "allow" => Overlap::Allow,
             _ => {
-                let hint = match closest(text, OVERLAP_VALUES) {
+                let hint = match closest(&text, OVERLAP_VALUES) {
                     Some(near) => {
                         format!("did you mean \"{near}\"? (skip, queue, replace or allow)")
                     }
@@ -488,7 +511,7 @@ impl Checker<'_> {
                     .to_owned(),
                 Value::Null => {
                     self.error(
-                        &value_node.span,
+                        &value_span(value_node),
                         format!("env: \"{name}\" has no value"),
                         Some("write \"\" for an empty value".into()),
                     );
@@ -504,10 +527,14 @@ impl Checker<'_> {
         Some(env)
     }
 
-    /// A text value, or a diagnostic saying what was found instead.
-    pub(super) fn text<'n>(&mut self, key: &str, value: &'n Node) -> Option<&'n str> {
+    /// A text value, or a diagnostic saying what was found instead. Numbers and booleans
+    /// count as text, exactly as written (`command: true` runs `true`).
+    pub(super) fn text(&mut self, key: &str, value: &Node) -> Option<String> {
         match &value.value {
-            Value::Str(s) => Some(s),
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+                self.source.get(value.span.clone()).map(str::to_owned)
+            }
             _ => {
                 self.wrong_type(key, "text", value);
                 None
@@ -526,14 +553,17 @@ impl Checker<'_> {
                 None,
             ),
         };
-        let span = if value.span.is_empty() {
-            // Maps and lists are located at their first entry; a missing value at the
-            // end of its line.
-            value.span.start..value.span.start + 1
-        } else {
-            value.span.clone()
-        };
-        self.error(&span, message, hint);
+        self.error(&value_span(value), message, hint);
+    }
+}
+
+/// Where to point at a value. A missing value (`key:` and nothing) is located at its
+/// colon, so point just after it; maps and lists are located at their first entry.
+pub(super) fn value_span(value: &Node) -> Span {
+    match (&value.value, value.span.is_empty()) {
+        (Value::Null, true) => value.span.start + 1..value.span.start + 1,
+        (_, true) => value.span.start..value.span.start + 1,
+        _ => value.span.clone(),
     }
 }
 

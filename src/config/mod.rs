@@ -207,3 +207,57 @@ impl std::error::Error for LoadError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn load_bytes(bytes: &[u8]) -> (String, Parsed) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("clock.yml");
+        std::fs::write(&path, bytes).expect("write");
+        load(&path, Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap()).expect("load")
+    }
+
+    #[test]
+    fn non_utf8_is_located_at_the_first_bad_byte() {
+        let table: &[(&[u8], (u32, u32))] = &[
+            (b"\xff", (1, 1)),
+            (b"jobs:\n  caf\xc3\xa9\xe9: x\n", (2, 7)),
+            (b"a: 1\nb: 2\n\x80", (3, 1)),
+        ];
+        for (bytes, (line, column)) in table {
+            let (_, parsed) = load_bytes(bytes);
+            let d = &parsed.diagnostics[0];
+            assert_eq!((d.line, d.column), (*line, *column), "{bytes:?}: {d:?}");
+            assert!(d.message.starts_with("the file is not UTF-8"), "{d:?}");
+            assert!(parsed.config.is_none());
+        }
+    }
+
+    #[test]
+    fn a_file_over_the_cap_is_one_error_at_the_start() {
+        let mut bytes = b"# big\n".to_vec();
+        bytes.resize(MAX_FILE_BYTES as usize + 1, b' ');
+        let (text, parsed) = load_bytes(&bytes);
+        assert_eq!(text, "# big");
+        assert_eq!(parsed.diagnostics.len(), 1);
+        assert_eq!(
+            (parsed.diagnostics[0].line, parsed.diagnostics[0].column),
+            (1, 1)
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_an_io_error() {
+        let error = load(Path::new("/nonexistent/clock.yml"), Utc::now()).expect_err("missing");
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot read /nonexistent/clock.yml: "),
+            "{error}"
+        );
+    }
+}

@@ -100,27 +100,30 @@ impl Checker<'_> {
             }
             _ => {}
         }
-        if let (Some(timeout), Some(gap)) = (&fields.timeout, job.schedule.min_gap()) {
-            if timeout.value >= gap {
-                let consequence = match job.overlap {
-                    Overlap::Skip => "a run that long makes the next one skip",
-                    Overlap::Queue => "runs that long pile up in the queue",
-                    Overlap::Replace => "the next run replaces a run that long",
-                    Overlap::Allow => "runs that long overlap",
-                };
-                self.warning(
-                    &timeout.span,
-                    format!(
-                        "timeout {} is at least the shortest gap between runs ({})",
-                        duration::format(timeout.value),
-                        duration::format(gap)
-                    ),
-                    Some(format!(
-                        "{consequence}; use a timeout below {}",
-                        duration::format(gap)
-                    )),
-                );
-            }
+        // `min_gap` scans the schedule: only ask when there is a timeout to compare.
+        if let Some(timeout) = &fields.timeout
+            && let Some(gap) = job.schedule.min_gap()
+            && timeout.value >= gap
+        {
+            let consequence = match job.overlap {
+                Overlap::Skip => "a run that long makes the next one skip",
+                Overlap::Queue => "runs that long pile up in the queue",
+                Overlap::Replace => "the next run replaces a run that long",
+                Overlap::Allow => "runs that long overlap",
+            };
+            self.warning(
+                &timeout.span,
+                format!(
+                    "timeout {}{} is at least the shortest gap between runs ({})",
+                    duration::format(timeout.value),
+                    fields.origin("timeout", &job.name),
+                    duration::format(gap)
+                ),
+                Some(format!(
+                    "{consequence}; use a timeout below {}",
+                    duration::format(gap)
+                )),
+            );
         }
     }
 }

@@ -80,6 +80,8 @@ pub(super) fn read_tree(source: &str) -> Result<Node, YamlError> {
             max_documents: 1,
         },
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
+        // `y`, `no` and `on` stay text: `command: y` must not become a boolean.
+        strict_booleans: true,
         alias_limits: serde_saphyr::alias_limits! {
             max_total_replayed_events: MAX_ALIAS_REPLAY,
         },
@@ -92,7 +94,7 @@ pub(super) fn read_tree(source: &str) -> Result<Node, YamlError> {
             value: Value::Null,
             span: 0..0,
         }),
-        Err(error) => Err(describe_error(&error, &index)),
+        Err(error) => Err(describe_error(&error, source, &index)),
     }
 }
 
@@ -206,7 +208,7 @@ fn span_of(location: &Location, index: &LineIndex<'_>) -> Span {
     start..start.saturating_add(len)
 }
 
-fn describe_error(error: &serde_saphyr::Error, index: &LineIndex<'_>) -> YamlError {
+fn describe_error(error: &serde_saphyr::Error, source: &str, index: &LineIndex<'_>) -> YamlError {
     let error = error.without_snippet();
     let span = error
         .location()
@@ -219,10 +221,14 @@ fn describe_error(error: &serde_saphyr::Error, index: &LineIndex<'_>) -> YamlErr
         | serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => alias_bomb_message(),
         other => {
             let message = plain_message(other);
-            let hint = if message.contains("tab") {
+            let hint = if let Some(hint) = quoting_hint(source, span.start) {
+                Some(hint)
+            } else if message.contains("tab") {
                 Some("indent with spaces; YAML does not allow tabs for indentation".into())
             } else if message.contains("recursion limit") {
-                Some(format!("a clock.yml nests a few levels deep; this nests more than {MAX_DEPTH}"))
+                Some(format!(
+                    "a clock.yml nests a few levels deep; this nests more than {MAX_DEPTH}"
+                ))
             } else {
                 None
             };
@@ -258,6 +264,21 @@ fn budget_message(breach: &serde_saphyr::budget::BudgetBreach) -> (String, Optio
     }
 }
 
+/// A cron expression or other value starting with `*` or `@` must be quoted in YAML
+/// (`*` starts an alias, `@` is reserved); the most common clock.yml syntax error.
+fn quoting_hint(source: &str, at: usize) -> Option<String> {
+    let rest = source.get(at..)?;
+    let first = rest.chars().next()?;
+    if !matches!(first, '*' | '@' | '`') {
+        return None;
+    }
+    let value = rest.lines().next().unwrap_or_default().trim_end();
+    Some(format!(
+        "YAML gives a leading `{first}` a special meaning: quote the value, as in \"{}\"",
+        value.escape_debug()
+    ))
+}
+
 /// The error itself, out of the wrappers that add snippets and alias locations.
 fn root_error(mut error: &serde_saphyr::Error) -> &serde_saphyr::Error {
     loop {
@@ -283,10 +304,13 @@ fn alias_bomb_message() -> (String, Option<String>) {
 }
 
 /// The library's own words, without its "at line X" suffix and with control characters
-/// made visible (the text can quote the input).
+/// replaced (the text can quote the input).
 fn plain_message(error: &serde_saphyr::Error) -> String {
     let message = UserMessageFormatter.format_message(error);
-    message.chars().flat_map(char::escape_debug).collect()
+    message
+        .chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,0 +1,51 @@
+# shellcheck shell=bash
+# Building clock and clockctl from the buildpack's own source, once per source version.
+#
+# A stamp (one SHA-256 over Cargo.toml, Cargo.lock, src/, templates/ and the toolchain pin)
+# names the source. The built binaries are kept in the build cache beside the stamp they
+# were built from; a later build of the same buildpack version finds a matching stamp and
+# reuses them without running cargo at all. CARGO_HOME and CARGO_TARGET_DIR live in the
+# cache too, so a new version rebuilds only what changed.
+
+# Prints the stamp of the source in SOURCE_DIR.
+build::stamp() {
+	local source_dir="$1"
+	(
+		cd -- "$source_dir" || return
+		find Cargo.toml Cargo.lock src templates buildpack/toolchain.env -type f -print0 |
+			LC_ALL=C sort -z |
+			xargs -0 sha256sum |
+			sha256sum |
+			cut -d ' ' -f 1
+	)
+}
+
+# Succeeds when BIN_DIR holds both binaries, built from the source that STAMP names.
+build::is_cached() {
+	local bin_dir="$1" stamp="$2"
+	[[ -x "$bin_dir/clock" && -x "$bin_dir/clockctl" && -f "$bin_dir/stamp" ]] &&
+		[[ "$(cat -- "$bin_dir/stamp")" == "$stamp" ]]
+}
+
+# Builds the binaries from SOURCE_DIR with cargo, keeping cargo's state under CACHE_DIR,
+# then copies them into BIN_DIR with STAMP. The stamp is written last, so a build that
+# stops halfway is never mistaken for a finished one.
+build::compile() {
+	local source_dir="$1" cache_dir="$2" bin_dir="$3" stamp="$4"
+	export CARGO_HOME="$cache_dir/cargo"
+	export CARGO_TARGET_DIR="$cache_dir/target"
+	# One "Downloaded" line per crate is noise in a build log; the "Compiling" lines show
+	# progress through a build that takes minutes, and errors are kept whole.
+	if ! cargo build --release --locked --bins --manifest-path "$source_dir/Cargo.toml" 2>&1 |
+		sed -u '/^ *Downloaded [^ ]* v[^ ]*$/d' | output::indent; then
+		output::error "Error: could not build clock and clockctl." \
+			"cargo stopped with an error (its output is above). This is a fault in the" \
+			"buildpack, not in your app: report the output above to the heroku-clock" \
+			"buildpack's maintainers, and pin an earlier version of the buildpack meanwhile."
+		exit 1
+	fi
+	rm -f -- "$bin_dir/stamp"
+	mkdir -p "$bin_dir"
+	cp -- "$CARGO_TARGET_DIR/release/clock" "$CARGO_TARGET_DIR/release/clockctl" "$bin_dir/"
+	echo "$stamp" >"$bin_dir/stamp"
+}

@@ -1,0 +1,508 @@
+//! The loop: a min-heap of (when, job) entries, one sleep until the earliest, and the
+//! rules that apply when an entry comes due (misfire, overlap, retries) or a run ends.
+//!
+//! One task owns all state; runs report back over a channel, so no state is shared and
+//! no lock is taken. With nothing due the loop waits on the channel and the signals only:
+//! no timer, no wake-up.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
+
+use super::report::{self, RunRef, SkipReason, StopReason};
+use super::{Clock, ClockJob, FireGate, Plan};
+use crate::config::Overlap;
+use crate::exec::{Control, Executor, Outcome, RunControl, RunSpec};
+use crate::schedule::{DstNote, Fire};
+
+/// After the final SIGKILL at shutdown, how long the clock still waits for runs to
+/// report before it exits anyway.
+const AFTER_KILL_WAIT: Duration = Duration::from_secs(5);
+
+/// What a heap entry brings due.
+#[derive(Debug, Clone, Copy)]
+enum Due {
+    /// The job's next slot (exactly one per job is in the heap while it has one).
+    Slot(Fire),
+    /// Attempt `attempt` of the run of `slot`.
+    Retry { slot: DateTime<Utc>, attempt: u32 },
+}
+
+#[derive(Debug)]
+struct Entry {
+    at: DateTime<Utc>,
+    /// Insertion order, so equal instants come due first-in first-out.
+    seq: u64,
+    job: usize,
+    due: Due,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry {
+    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest entry.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+/// A run in progress.
+struct Active {
+    run: u64,
+    slot: DateTime<Utc>,
+    attempt: u32,
+    control: RunControl,
+    stop: Option<StopReason>,
+}
+
+/// A run that waits for the job's running run(s) to end (`queue` or `replace`).
+struct Waiting {
+    slot: DateTime<Utc>,
+    due: DateTime<Utc>,
+    dst: Option<DstNote>,
+}
+
+struct JobState {
+    spec: ClockJob,
+    /// The job's next slot, also in the heap; `None` once the schedule has no more runs.
+    next: Option<Fire>,
+    running: Vec<Active>,
+    waiting: Option<Waiting>,
+}
+
+struct Finished {
+    job: usize,
+    run: u64,
+    outcome: Outcome,
+}
+
+pub(super) struct Engine<E, G, C> {
+    jobs: Vec<JobState>,
+    disabled: usize,
+    shutdown_grace: Duration,
+    executor: E,
+    gate: G,
+    clock: C,
+    heap: BinaryHeap<Entry>,
+    seq: u64,
+    last_run: u64,
+    finished_tx: mpsc::UnboundedSender<Finished>,
+    finished_rx: mpsc::UnboundedReceiver<Finished>,
+    shutting_down: bool,
+}
+
+impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
+    pub(super) fn new(plan: Plan, executor: E, gate: G, clock: C) -> Self {
+        let (finished_tx, finished_rx) = mpsc::unbounded_channel();
+        let jobs = plan
+            .jobs
+            .into_iter()
+            .map(|spec| JobState {
+                spec,
+                next: None,
+                running: Vec::new(),
+                waiting: None,
+            })
+            .collect();
+        Engine {
+            jobs,
+            disabled: plan.disabled,
+            shutdown_grace: plan.shutdown_grace,
+            executor,
+            gate,
+            clock,
+            heap: BinaryHeap::new(),
+            seq: 0,
+            last_run: 0,
+            finished_tx,
+            finished_rx,
+            shutting_down: false,
+        }
+    }
+
+    /// Runs until the first signal arrives on `signals`, then shuts down.
+    pub(super) async fn run(mut self, mut signals: mpsc::UnboundedReceiver<&'static str>) {
+        self.schedule_first();
+        let signal = loop {
+            let wake = self.heap.peek().map(|entry| self.deadline(entry.at));
+            tokio::select! {
+                signal = next_signal(&mut signals) => break signal,
+                Some(finished) = self.finished_rx.recv() => self.on_finished(finished),
+                _ = sleep_until_some(wake) => self.fire_due().await,
+            }
+        };
+        self.shut_down(signal, &mut signals).await;
+    }
+
+    /// The first slot of every job comes after start-up: a clock that starts late does
+    /// not fire anything for the time it was not running.
+    fn schedule_first(&mut self) {
+        let now = self.clock.now();
+        for index in 0..self.jobs.len() {
+            let state = &mut self.jobs[index];
+            state.next = state.spec.timetable().next_after(now);
+            report::job_scheduled(
+                &state.spec.job.name,
+                &state.spec.timetable().describe(),
+                state.next.map(|fire| fire.at),
+            );
+            if let Some(fire) = state.next {
+                self.push(fire.at, index, Due::Slot(fire));
+            }
+        }
+        report::running(self.jobs.len(), self.disabled);
+    }
+
+    fn push(&mut self, at: DateTime<Utc>, job: usize, due: Due) {
+        self.seq += 1;
+        self.heap.push(Entry {
+            at,
+            seq: self.seq,
+            job,
+            due,
+        });
+    }
+
+    /// The tokio instant at which the clock will read `at`.
+    fn deadline(&self, at: DateTime<Utc>) -> Instant {
+        let wait = (at - self.clock.now()).to_std().unwrap_or(Duration::ZERO);
+        Instant::now() + wait
+    }
+
+    async fn fire_due(&mut self) {
+        let now = self.clock.now();
+        while self.heap.peek().is_some_and(|entry| entry.at <= now) {
+            let Some(entry) = self.heap.pop() else { break };
+            match entry.due {
+                Due::Slot(fire) => self.on_slot(entry.job, fire, now).await,
+                Due::Retry { slot, attempt } => {
+                    self.on_retry(entry.job, slot, attempt, entry.at, now)
+                }
+            }
+        }
+    }
+
+    /// A slot came due. Every slot due by now is looked at (a stalled clock can find
+    /// several); only the latest can run, and only within `misfire_grace`. The rest are
+    /// logged as missed in one line, never replayed.
+    async fn on_slot(&mut self, index: usize, fire: Fire, now: DateTime<Utc>) {
+        let state = &mut self.jobs[index];
+        let mut due = fire;
+        let mut passed: u64 = 0;
+        let mut last_passed = None;
+        let mut next = state.spec.timetable().next_after(due.at);
+        while let Some(later) = next.filter(|later| later.at <= now) {
+            passed += 1;
+            last_passed = Some(due.slot);
+            due = later;
+            next = state.spec.timetable().next_after(later.at);
+        }
+        state.next = next;
+        if let Some(fire) = next {
+            self.push(fire.at, index, Due::Slot(fire));
+        }
+
+        let state = &self.jobs[index];
+        let late = now - due.at;
+        let in_grace = late
+            .to_std()
+            .map_or(true, |late| late <= state.spec.job.misfire_grace);
+        let missed = passed + u64::from(!in_grace);
+        if missed > 0 {
+            let last = if in_grace {
+                last_passed.unwrap_or(fire.slot)
+            } else {
+                due.slot
+            };
+            report::missed(
+                &state.spec.job.name,
+                fire.slot,
+                last,
+                missed,
+                report::late_ms(due.at, now),
+            );
+        }
+        if !in_grace {
+            return;
+        }
+        if !self.gate.claim(&state.spec.job.name, due.slot).await {
+            report::skipped(&state.spec.job.name, due.slot, SkipReason::Claimed, None);
+            return;
+        }
+        self.on_claimed(index, due, now);
+    }
+
+    /// The overlap rules, for a claimed slot.
+    fn on_claimed(&mut self, index: usize, fire: Fire, now: DateTime<Utc>) {
+        let (slot, due, dst) = (fire.slot, fire.at, fire.dst);
+        let state = &mut self.jobs[index];
+        let name = state.spec.job.name.as_str();
+        if state.running.is_empty() && state.waiting.is_none() {
+            self.start(index, slot, due, 1, dst, now);
+            return;
+        }
+        match state.spec.job.overlap {
+            Overlap::Allow => self.start(index, slot, due, 1, dst, now),
+            Overlap::Skip => report::skipped(name, slot, SkipReason::Overlap, None),
+            Overlap::Queue => {
+                if state.waiting.is_some() {
+                    report::skipped(name, slot, SkipReason::QueueFull, None);
+                } else {
+                    let waiting_for = state.running.first().map_or(0, |active| active.run);
+                    report::queued(name, slot, waiting_for);
+                    state.waiting = Some(Waiting { slot, due, dst });
+                }
+            }
+            Overlap::Replace => {
+                let kill_after = Some(state.spec.job.kill_grace);
+                for active in state
+                    .running
+                    .iter_mut()
+                    .filter(|active| active.stop.is_none())
+                {
+                    report::replacing(name, slot, active.run);
+                    active.stop = Some(StopReason::Replaced);
+                    active.control.send(Control::Terminate { kill_after });
+                }
+                if let Some(older) = state.waiting.replace(Waiting { slot, due, dst }) {
+                    report::skipped(name, older.slot, SkipReason::Superseded, None);
+                }
+            }
+        }
+    }
+
+    /// A retry came due. It runs unless the job (without `overlap: allow`) is busy.
+    fn on_retry(
+        &mut self,
+        index: usize,
+        slot: DateTime<Utc>,
+        attempt: u32,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) {
+        let state = &self.jobs[index];
+        let busy = !state.running.is_empty() || state.waiting.is_some();
+        if busy && state.spec.job.overlap != Overlap::Allow {
+            report::skipped(
+                &state.spec.job.name,
+                slot,
+                SkipReason::Overlap,
+                Some(attempt),
+            );
+            return;
+        }
+        self.start(index, slot, due, attempt, None, now);
+    }
+
+    fn start(
+        &mut self,
+        index: usize,
+        slot: DateTime<Utc>,
+        due: DateTime<Utc>,
+        attempt: u32,
+        dst: Option<DstNote>,
+        now: DateTime<Utc>,
+    ) {
+        self.last_run += 1;
+        let run = self.last_run;
+        let state = &mut self.jobs[index];
+        let job = &state.spec.job;
+        let spec = run_spec(job, run, slot, attempt);
+        let handle = self.executor.start(spec);
+        let reference = RunRef {
+            job: &job.name,
+            run,
+            slot,
+            attempt,
+        };
+        report::started(reference, report::late_ms(due, now), dst, handle.pid);
+        state.running.push(Active {
+            run,
+            slot,
+            attempt,
+            control: handle.control(),
+            stop: None,
+        });
+        let finished_tx = self.finished_tx.clone();
+        tokio::spawn(async move {
+            let outcome = handle.wait().await;
+            let _ = finished_tx.send(Finished {
+                job: index,
+                run,
+                outcome,
+            });
+        });
+    }
+
+    fn on_finished(&mut self, finished: Finished) {
+        let now = self.clock.now();
+        let state = &mut self.jobs[finished.job];
+        let Some(position) = state
+            .running
+            .iter()
+            .position(|active| active.run == finished.run)
+        else {
+            return;
+        };
+        let active = state.running.remove(position);
+        let job = &state.spec.job;
+        let reference = RunRef {
+            job: &job.name,
+            run: active.run,
+            slot: active.slot,
+            attempt: active.attempt,
+        };
+        let failed = report::ended(reference, &finished.outcome, active.stop);
+        if self.shutting_down {
+            return;
+        }
+        if failed && active.attempt <= job.retries {
+            let attempt = active.attempt + 1;
+            let delay = retry_delay(job.retry_backoff, active.attempt);
+            let at = now + chrono::Duration::from_std(delay).unwrap_or(chrono::TimeDelta::MAX);
+            // Unless runs may overlap, a retry must start before the job's next run is
+            // due, and not while a run already waits: the next run supersedes it.
+            let superseded = job.overlap != Overlap::Allow
+                && (state.waiting.is_some() || state.next.is_some_and(|next| at >= next.at));
+            if superseded {
+                report::skipped(
+                    &job.name,
+                    active.slot,
+                    SkipReason::RetrySuperseded,
+                    Some(attempt),
+                );
+            } else {
+                report::retrying(reference, attempt, delay);
+                let slot = active.slot;
+                self.push(at, finished.job, Due::Retry { slot, attempt });
+            }
+        }
+        let state = &mut self.jobs[finished.job];
+        if state.running.is_empty() {
+            if let Some(waiting) = state.waiting.take() {
+                self.start(finished.job, waiting.slot, waiting.due, 1, waiting.dst, now);
+            }
+        }
+    }
+
+    /// Starts nothing new, asks every run to end, and kills what is left after the grace
+    /// (or at a second signal).
+    async fn shut_down(
+        &mut self,
+        signal: &'static str,
+        signals: &mut mpsc::UnboundedReceiver<&'static str>,
+    ) {
+        self.shutting_down = true;
+        self.heap.clear();
+        report::shutting_down(signal, self.running_count(), self.shutdown_grace);
+        for state in &mut self.jobs {
+            if let Some(waiting) = state.waiting.take() {
+                report::skipped(
+                    &state.spec.job.name,
+                    waiting.slot,
+                    SkipReason::Shutdown,
+                    None,
+                );
+            }
+            for active in &mut state.running {
+                active.stop = Some(StopReason::Interrupted);
+                active.control.send(Control::Terminate { kill_after: None });
+            }
+        }
+        let grace_end = Instant::now() + self.shutdown_grace;
+        let mut killed_at: Option<Instant> = None;
+        while self.running_count() > 0 {
+            tokio::select! {
+                Some(finished) = self.finished_rx.recv() => self.on_finished(finished),
+                _ = sleep_until(grace_end), if killed_at.is_none() => {
+                    report::grace_over(self.running_count());
+                    killed_at = Some(self.kill_all());
+                }
+                signal = next_signal(signals), if killed_at.is_none() => {
+                    report::signal_again(signal, self.running_count());
+                    killed_at = Some(self.kill_all());
+                }
+                _ = sleep_until_some(killed_at.map(|at| at + AFTER_KILL_WAIT)) => break,
+            }
+        }
+        report::stopped();
+    }
+
+    fn kill_all(&mut self) -> Instant {
+        for active in self.jobs.iter().flat_map(|state| &state.running) {
+            active.control.send(Control::Kill);
+        }
+        Instant::now()
+    }
+
+    fn running_count(&self) -> usize {
+        self.jobs.iter().map(|state| state.running.len()).sum()
+    }
+}
+
+/// The delay before attempt `failed_attempt + 1`: `backoff`, doubled for each earlier retry.
+fn retry_delay(backoff: Duration, failed_attempt: u32) -> Duration {
+    let doublings = failed_attempt.saturating_sub(1).min(31);
+    backoff.saturating_mul(1_u32 << doublings)
+}
+
+fn run_spec(job: &crate::config::Job, run: u64, slot: DateTime<Utc>, attempt: u32) -> RunSpec {
+    let mut env = job.env.clone();
+    env.insert("CLOCK_JOB".into(), job.name.clone());
+    env.insert("CLOCK_RUN".into(), run.to_string());
+    env.insert("CLOCK_SCHEDULED_FOR".into(), report::rfc3339(slot));
+    env.insert("CLOCK_ATTEMPT".into(), attempt.to_string());
+    RunSpec {
+        job: job.name.clone(),
+        run,
+        command: job.command.clone(),
+        env,
+        timeout: job.timeout,
+        kill_grace: job.kill_grace,
+    }
+}
+
+/// The next signal; a closed signal channel never delivers one.
+async fn next_signal(signals: &mut mpsc::UnboundedReceiver<&'static str>) -> &'static str {
+    match signals.recv().await {
+        Some(signal) => signal,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delay_doubles_from_the_backoff() {
+        let cases: &[(u64, u32, u64)] = &[(30, 1, 30), (30, 2, 60), (30, 3, 120), (1, 10, 512)];
+        for &(backoff, failed, expected) in cases {
+            assert_eq!(
+                retry_delay(Duration::from_secs(backoff), failed),
+                Duration::from_secs(expected),
+                "backoff {backoff}s after attempt {failed}"
+            );
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! Every log event the runtime writes, in one file, so the shapes documented in
+//! `docs/readme/logs.md` can be checked against one place.
+//!
+//! Levels: `info` for the normal life of a run, `warn` for a run that did not happen or
+//! was cut short by the clock, `error` for a run that failed by itself.
+
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::exec::{End, Outcome};
+use crate::schedule::DstNote;
+
+/// RFC 3339 in UTC (`2026-01-05T09:00:00Z`), with a fraction only when there is one.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+fn ms(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// How long after `due` it is at `now`, in milliseconds (0 when early).
+pub fn late_ms(due: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
+    (now - due).to_std().map(ms).unwrap_or(0)
+}
+
+pub fn job_scheduled(job: &str, schedule: &str, next: Option<DateTime<Utc>>) {
+    let next_run = next.map_or_else(|| "none".to_string(), rfc3339);
+    tracing::info!(
+        event = "scheduled",
+        job,
+        schedule,
+        next_run = next_run.as_str()
+    );
+}
+
+pub fn running(jobs: usize, disabled: usize) {
+    tracing::info!(event = "running", jobs, disabled);
+}
+
+/// Identifies one run in every event about it.
+#[derive(Debug, Clone, Copy)]
+pub struct RunRef<'a> {
+    pub job: &'a str,
+    pub run: u64,
+    pub slot: DateTime<Utc>,
+    pub attempt: u32,
+}
+
+/// `dst` is set when a DST transition moved or doubled this slot.
+pub fn started(run: RunRef<'_>, late_ms: u64, dst: Option<DstNote>, pid: Option<u32>) {
+    let (dst, wall) = match dst {
+        Some(DstNote::MovedFromGap { wall }) => (Some("moved_from_gap"), Some(wall)),
+        Some(DstNote::FirstOfRepeat { wall }) => (Some("first_of_repeat"), Some(wall)),
+        Some(DstNote::SecondOfRepeat { wall }) => (Some("second_of_repeat"), Some(wall)),
+        None => (None, None),
+    };
+    let wall = wall.map(|wall| wall.format("%Y-%m-%dT%H:%M:%S").to_string());
+    tracing::info!(
+        event = "started",
+        job = run.job,
+        run = run.run,
+        scheduled_for = rfc3339(run.slot).as_str(),
+        late_ms,
+        attempt = run.attempt,
+        dst,
+        dst_wall = wall.as_deref(),
+        pid,
+    );
+}
+
+/// Why the clock ended a run early, when it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// `overlap: replace`: a newer run of the same job took its place.
+    Replaced,
+    /// The clock is shutting down.
+    Interrupted,
+}
+
+/// Logs how a run ended; returns `true` when the run failed by itself (a non-zero exit,
+/// a signal, a timeout, a failed start), which is what retries are for.
+pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bool {
+    let duration_ms = ms(outcome.duration);
+    let scheduled_for = rfc3339(run.slot);
+    let scheduled_for = scheduled_for.as_str();
+    let (job, id, attempt) = (run.job, run.run, run.attempt);
+    match (stop, &outcome.end) {
+        (Some(StopReason::Replaced), _) => {
+            tracing::warn!(
+                event = "killed",
+                job,
+                run = id,
+                scheduled_for,
+                attempt,
+                reason = "replaced",
+                duration_ms
+            );
+            false
+        }
+        (Some(StopReason::Interrupted), _) => {
+            tracing::warn!(
+                event = "interrupted",
+                job,
+                run = id,
+                scheduled_for,
+                attempt,
+                duration_ms
+            );
+            false
+        }
+        (None, End::Exited(0)) => {
+            tracing::info!(
+                event = "succeeded",
+                job,
+                run = id,
+                scheduled_for,
+                attempt,
+                exit_code = 0,
+                duration_ms
+            );
+            false
+        }
+        (None, End::Exited(code)) => {
+            tracing::error!(
+                event = "failed",
+                job,
+                run = id,
+                scheduled_for,
+                attempt,
+                exit_code = code,
+                duration_ms
+            );
+            true
+        }
+        (None, End::Signaled(signal)) => {
+            let exit_code = outcome.end.exit_code();
+            tracing::error!(
+                event = "failed",
+                job,
+                run = id,
+                scheduled_for,
+                attempt,
+                exit_code,
+                signal,
+                duration_ms
+            );
+            true
+        }
+        (None, End::TimedOut) => {
+            tracing::error!(
+                event = "timed_out",
+                job,
+                run = id,
+                scheduled_for,
+                attempt,
+                duration_ms
+            );
+            true
+        }
+        (None, End::Stopped) => {
+            tracing::warn!(
+                event = "killed",
+                job,
+                run = id,
+                scheduled_for,
+                attempt,
+                reason = "stopped",
+                duration_ms
+            );
+            false
+        }
+        (None, End::SpawnFailed(error)) => {
+            tracing::error!(
+                event = "failed",
+                job,
+                run = id,
+                scheduled_for,
+                attempt,
+                exit_code = 127,
+                error = error.as_str(),
+                duration_ms
+            );
+            true
+        }
+    }
+}
+
+/// Why a due run did not start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// `overlap: skip` and the previous run still goes (or a retry met a running run).
+    Overlap,
+    /// `overlap: queue` and one run already waits.
+    QueueFull,
+    /// The clock reached the slot later than `misfire_grace` (or a later slot was due too).
+    Misfire,
+    /// A waiting run was superseded by a newer one (`overlap: replace`).
+    Superseded,
+    /// A retry would start at or after the job's next run.
+    RetrySuperseded,
+    /// The clock shut down while the run waited.
+    Shutdown,
+    /// Another clock claimed the slot.
+    Claimed,
+}
+
+impl SkipReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Overlap => "overlap",
+            SkipReason::QueueFull => "queue_full",
+            SkipReason::Misfire => "misfire",
+            SkipReason::Superseded => "superseded",
+            SkipReason::RetrySuperseded => "retry_superseded",
+            SkipReason::Shutdown => "shutdown",
+            SkipReason::Claimed => "claimed",
+        }
+    }
+}
+
+/// A run that did not start. `attempt` is set for a dropped retry.
+pub fn skipped(job: &str, slot: DateTime<Utc>, reason: SkipReason, attempt: Option<u32>) {
+    let scheduled_for = rfc3339(slot);
+    let reason_text = reason.as_str();
+    if reason == SkipReason::Claimed {
+        tracing::debug!(
+            event = "skipped",
+            job,
+            scheduled_for = scheduled_for.as_str(),
+            reason = reason_text
+        );
+    } else {
+        tracing::warn!(
+            event = "skipped",
+            job,
+            scheduled_for = scheduled_for.as_str(),
+            reason = reason_text,
+            attempt
+        );
+    }
+}
+
+/// Slots the clock reached too late: `missed` of them, the first at `first`, the last
+/// at `last`, and how late the clock was for the last.
+pub fn missed(job: &str, first: DateTime<Utc>, last: DateTime<Utc>, missed: u64, late_ms: u64) {
+    tracing::warn!(
+        event = "skipped",
+        job,
+        scheduled_for = rfc3339(first).as_str(),
+        reason = "misfire",
+        missed,
+        last_missed = rfc3339(last).as_str(),
+        late_ms,
+    );
+}
+
+pub fn queued(job: &str, slot: DateTime<Utc>, waiting_for: u64) {
+    tracing::info!(
+        event = "queued",
+        job,
+        scheduled_for = rfc3339(slot).as_str(),
+        waiting_for
+    );
+}
+
+pub fn replacing(job: &str, slot: DateTime<Utc>, run: u64) {
+    tracing::info!(
+        event = "replacing",
+        job,
+        scheduled_for = rfc3339(slot).as_str(),
+        run
+    );
+}
+
+pub fn retrying(run: RunRef<'_>, attempt: u32, delay: Duration) {
+    tracing::info!(
+        event = "retrying",
+        job = run.job,
+        run = run.run,
+        scheduled_for = rfc3339(run.slot).as_str(),
+        attempt,
+        delay_ms = ms(delay),
+    );
+}
+
+pub fn shutting_down(signal: &str, running: usize, grace: Duration) {
+    tracing::info!(event = "shutdown", signal, running, grace_ms = ms(grace));
+}
+
+pub fn signal_again(signal: &str, running: usize) {
+    tracing::info!(event = "signal", signal, running, action = "kill");
+}
+
+pub fn grace_over(running: usize) {
+    tracing::warn!(event = "grace_over", running, action = "kill");
+}
+
+pub fn stopped() {
+    tracing::info!(event = "stopped");
+}
