@@ -1,10 +1,10 @@
 //! Benchmark: `config::parse` on a generated clock.yml with 10,000 jobs.
 //!
 //! Jobs mix cron, every and at schedules, with defaults, env maps and time zones, so
-//! every part of the checker runs. Prints the file size and the best, median and worst
-//! of several timed parses, in wall time and in CPU time, next to serde-saphyr alone.
-//! With `--write PATH` it also writes the file, to time
-//! `clockctl validate PATH` end to end (see docs/benchmarks/validate.md).
+//! every part of the checker runs. Prints the best and median of several timed parses,
+//! in wall time and in this thread's CPU time, next to serde-saphyr alone. With
+//! `--write PATH` it also writes the file, to time `clockctl validate PATH` end to end
+//! (see docs/benchmarks/validate.md).
 //!
 //! `cargo run --release --example bench_validate [-- --jobs N --runs R --write PATH]`
 
