@@ -13,14 +13,16 @@ use super::{AtTime, DstNote};
 pub(crate) fn resolve(at: AtTime, tz: Tz) -> Option<(DateTime<Utc>, Option<DstNote>)> {
     match at {
         AtTime::Instant(t) => Some((t, None)),
-        AtTime::Local(wall) => Some(match dst::resolve(tz, wall) {
-            Resolved::Single(t) => (t, None),
-            Resolved::Repeat { first, .. } => (first, Some(DstNote::FirstOfRepeat { wall })),
+        AtTime::Local(wall) => match dst::resolve(tz, wall) {
+            Resolved::Single(t) => Some((t, None)),
+            Resolved::Repeat { first, .. } => Some((first, Some(DstNote::FirstOfRepeat { wall }))),
             Resolved::Gap { offset_before, .. } => {
                 // The wall time read with the offset in force before the jump.
-                let t = wall.and_utc() - TimeDelta::seconds(i64::from(offset_before));
-                (t, Some(DstNote::MovedFromGap { wall }))
+                let t = wall
+                    .and_utc()
+                    .checked_sub_signed(TimeDelta::seconds(i64::from(offset_before)))?;
+                Some((t, Some(DstNote::MovedFromGap { wall })))
             }
-        }),
+        },
     }
 }

@@ -134,10 +134,14 @@ fn describe_cron(expr: &CronExpr) -> String {
         parts.push(days);
     }
     let months = bits(u64::from(f.months), 1, 12);
-    if months.len() < 12 {
+    let month_name = |m: u32| MONTHS[(m - 1) as usize];
+    if months.len() >= 3 && months.len() < 12 && contiguous(&months) {
+        let (a, b) = (months[0], months[months.len() - 1]);
+        parts.push(format!("in {} through {}", month_name(a), month_name(b)));
+    } else if months.len() < 12 {
         parts.push(format!(
             "in {}",
-            list_words(&months, |m| MONTHS[(m - 1) as usize].to_string())
+            list_words(&months, |m| month_name(m).to_string())
         ));
     }
     parts.join(", ")
@@ -215,6 +219,17 @@ fn time_words(f: &Fields) -> String {
             .collect();
         return format!("at {}", join_and(&times));
     }
+    if let [minute] = m[..] {
+        // One minute in several hours: "at :30 every 2 hours from 00:30 to 22:30".
+        let (first, last) = (h[0], h[h.len() - 1]);
+        let range = format!("from {first:02}:{minute:02} to {last:02}:{minute:02}");
+        if let Some(n) = even_step_from(&h, first, last).filter(|_| h.len() > 2) {
+            return format!("every {n} hours {range}");
+        }
+        if contiguous(&h) {
+            return format!("every hour {range}");
+        }
+    }
     let hours = hour_span_words(&h);
     if all_m {
         return format!("every minute {hours}");
@@ -232,10 +247,17 @@ fn time_words(f: &Fields) -> String {
 /// "from 09:00 to 17:59" for one run of hours, else "during hours 9, 13 and 17".
 fn hour_span_words(h: &[u32]) -> String {
     match (h.first(), h.last()) {
-        (Some(&a), Some(&b)) if (b - a + 1) as usize == h.len() && h.len() > 1 => {
+        (Some(&a), Some(&b)) if contiguous(h) => {
             format!("from {a:02}:00 to {b:02}:59")
         }
         _ => format!("during hours {}", ranges(h)),
+    }
+}
+
+fn contiguous(values: &[u32]) -> bool {
+    match (values.first(), values.last()) {
+        (Some(&a), Some(&b)) => (b - a + 1) as usize == values.len(),
+        _ => false,
     }
 }
 
@@ -257,7 +279,10 @@ fn day_words(f: &Fields) -> Option<String> {
             if f.dom_star || f.dow_star {
                 Some(format!("{d}, when that is {}", w.trim_start_matches("on ")))
             } else {
-                Some(format!("{d} and also {w}"))
+                Some(format!(
+                    "{d}, and also every {}",
+                    w.trim_start_matches("on ")
+                ))
             }
         }
     }
@@ -266,8 +291,10 @@ fn day_words(f: &Fields) -> Option<String> {
 fn dom_words(f: &Fields, values: &[u32]) -> String {
     let mut parts = Vec::new();
     if !values.is_empty() {
-        if let Some(n) = even_step_from(values, 1, 31) {
-            parts.push(format!("every {} day of the month", ordinal(n)));
+        if even_step_from(values, 1, 31) == Some(2) {
+            parts.push("on odd days of the month".to_string());
+        } else if let (Some(_), [a, b, c, ..]) = (even_step_from(values, 1, 31), values) {
+            parts.push(format!("on days {a}, {b}, {c}, … of the month"));
         } else {
             let word = if values.len() == 1 { "day" } else { "days" };
             parts.push(format!("on {word} {} of the month", ranges(values)));

@@ -55,7 +55,11 @@ pub(crate) fn offset_at(tz: Tz, t: DateTime<Utc>) -> i32 {
 /// The wall time in `tz` at `t`.
 #[inline]
 pub(crate) fn wall_at(tz: Tz, t: DateTime<Utc>) -> NaiveDateTime {
-    t.naive_utc() + TimeDelta::seconds(i64::from(offset_at(tz, t)))
+    let utc = t.naive_utc();
+    // Only overflows at the very ends of chrono's range (year ±262143), where the UTC
+    // reading is as good an answer as any.
+    utc.checked_add_signed(TimeDelta::seconds(i64::from(offset_at(tz, t))))
+        .unwrap_or(utc)
 }
 
 /// The instants `wall` names in `tz`.
@@ -71,7 +75,10 @@ pub(crate) fn resolve(tz: Tz, wall: NaiveDateTime) -> Resolved {
         }
         chrono::LocalResult::None => {
             let transition = gap_end(tz, wall);
-            let offset_before = offset_at(tz, transition - TimeDelta::seconds(1));
+            let just_before = transition
+                .checked_sub_signed(TimeDelta::seconds(1))
+                .unwrap_or(transition);
+            let offset_before = offset_at(tz, just_before);
             Resolved::Gap {
                 transition,
                 offset_before,
@@ -102,6 +109,31 @@ fn gap_end(tz: Tz, wall: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_timestamp(hi, 0).unwrap_or_default()
 }
 
+/// The first whole second in `(from, to]` whose offset differs from the offset at `from`,
+/// found by bisection; `None` when the offset at `to` is the same (a change and its
+/// reversal both inside the span are not looked for).
+pub(crate) fn first_change(
+    tz: Tz,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let base = offset_at(tz, from);
+    if offset_at(tz, to) == base {
+        return None;
+    }
+    let (mut lo, mut hi) = (from.timestamp(), to.timestamp());
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        let t = DateTime::from_timestamp(mid, 0)?;
+        if offset_at(tz, t) == base {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    DateTime::from_timestamp(hi, 0)
+}
+
 /// One change of a zone's offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Transition {
@@ -123,26 +155,16 @@ pub(crate) fn transitions(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec
     let mut prev_t = from;
     let mut prev = offset_at(tz, from);
     while prev_t < to {
-        let next_t = (prev_t + step).min(to);
+        let next_t = prev_t.checked_add_signed(step).unwrap_or(to).min(to);
         let next = offset_at(tz, next_t);
-        if next != prev {
-            let (mut lo, mut hi) = (prev_t.timestamp(), next_t.timestamp());
-            while hi - lo > 1 {
-                let mid = lo + (hi - lo) / 2;
-                let t = DateTime::from_timestamp(mid, 0).unwrap_or_default();
-                if offset_at(tz, t) == prev {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                }
-            }
-            if let Some(at) = DateTime::from_timestamp(hi, 0) {
-                out.push(Transition {
-                    at,
-                    before: prev,
-                    after: next,
-                });
-            }
+        if next != prev
+            && let Some(at) = first_change(tz, prev_t, next_t)
+        {
+            out.push(Transition {
+                at,
+                before: prev,
+                after: next,
+            });
         }
         prev_t = next_t;
         prev = next;

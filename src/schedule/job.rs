@@ -43,8 +43,7 @@ impl JobSchedule {
             (Schedule::Cron(_) | Schedule::Every(_), None, _)
             | (Schedule::Cron(_) | Schedule::Every(_), _, None) => true,
             (_, start, _) => {
-                let before =
-                    start.map_or(DateTime::<Utc>::MIN_UTC, |s| s - TimeDelta::nanoseconds(1));
+                let before = start.map_or(DateTime::<Utc>::MIN_UTC, just_before);
                 self.next_slot(before).is_some()
             }
         };
@@ -87,7 +86,7 @@ impl JobSchedule {
     /// The first slot strictly after `after` inside the window.
     fn next_slot(&self, after: DateTime<Utc>) -> Option<(DateTime<Utc>, Option<DstNote>)> {
         let after = match self.start {
-            Some(start) => after.max(start - TimeDelta::nanoseconds(1)),
+            Some(start) => after.max(just_before(start)),
             None => after,
         };
         let (slot, note) = match &self.schedule {
@@ -131,7 +130,7 @@ impl JobSchedule {
     /// change can shorten one gap a year by up to the size of the shift.
     pub fn min_gap(&self) -> Option<Duration> {
         match &self.schedule {
-            Schedule::Cron(expr) => expr.fields().min_gap_seconds().map(Duration::from_secs),
+            Schedule::Cron(expr) => expr.min_gap_seconds().map(Duration::from_secs),
             Schedule::Every(interval) => Some(*interval),
             Schedule::At(_) => None,
         }
@@ -144,7 +143,8 @@ impl JobSchedule {
 
     /// Wall times this schedule names that a DST transition of its zone skips or repeats
     /// between `from` and `from + horizon` (only for schedules that name fixed wall times:
-    /// fixed-time cron expressions and `at` wall times). At most 100 traps.
+    /// fixed-time cron expressions and `at` wall times), leaving out changes outside the
+    /// job's `start`/`end` window. At most 100 traps.
     pub fn dst_traps(&self, from: DateTime<Utc>, horizon: Duration) -> Vec<DstTrap> {
         const MAX_TRAPS: usize = 100;
         let mut out = Vec::new();
@@ -159,18 +159,33 @@ impl JobSchedule {
         else {
             return out;
         };
-        for tr in dst::transitions(self.tz, from, to) {
+        let in_window =
+            |t: DateTime<Utc>| self.start.is_none_or(|s| t >= s) && self.end.is_none_or(|e| t <= e);
+        // A trap outside the job's window never touches a run (the runs it would move sit
+        // right at the change).
+        for tr in dst::transitions(self.tz, from, to)
+            .into_iter()
+            .filter(|tr| in_window(tr.at))
+        {
             let (kind, low, high) = if tr.after > tr.before {
                 (DstTrapKind::Gap, tr.before, tr.after)
             } else {
                 (DstTrapKind::Repeat, tr.after, tr.before)
             };
             // The wall times [at + low, at + high) are the skipped or the repeated ones.
-            let start = tr.at.naive_utc() + TimeDelta::seconds(i64::from(low));
-            let end = tr.at.naive_utc() + TimeDelta::seconds(i64::from(high));
+            let shifted = |secs: i32| {
+                tr.at
+                    .naive_utc()
+                    .checked_add_signed(TimeDelta::seconds(i64::from(secs)))
+            };
+            let (Some(start), Some(end)) = (shifted(low), shifted(high)) else {
+                continue;
+            };
             match &self.schedule {
                 Schedule::Cron(expr) => {
-                    let mut cursor = start - TimeDelta::seconds(1);
+                    let mut cursor = start
+                        .checked_sub_signed(TimeDelta::seconds(1))
+                        .unwrap_or(start);
                     while let Some(wall) = expr.next_wall_after(cursor) {
                         if wall >= end || out.len() >= MAX_TRAPS {
                             break;
@@ -189,5 +204,13 @@ impl JobSchedule {
     }
 }
 
+/// The last representable instant before `t` (so "after it" includes `t`).
+fn just_before(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.checked_sub_signed(TimeDelta::nanoseconds(1)).unwrap_or(t)
+}
+
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod props;

@@ -97,35 +97,49 @@ impl Fields {
         self.day_table[first as usize][(len - 28) as usize]
     }
 
+    /// Bit operations per weekday rather than a loop per day: parsing builds 28 of
+    /// these, and config parses thousands of expressions.
     fn compute_day_mask(&self, first: u32, len: u32) -> u32 {
         let valid: u32 = ((1u64 << (len + 1)) - 2) as u32; // bits 1..=len
         let weekday_of = |day: u32| (first + day - 1) % 7;
-        let is_workday = |day: u32| (1..=5).contains(&weekday_of(day));
 
         let mut dom = self.dom & valid;
-        for n in 0..31u32 {
-            if self.dom_last & (1 << n) != 0 && n < len {
+        for n in set_bits(self.dom_last) {
+            if n < len {
                 dom |= 1 << (len - n);
             }
         }
-        for n in 1..=31u32 {
-            if self.dom_nearest_weekday & (1 << n) != 0 && n <= len {
+        for n in set_bits(self.dom_nearest_weekday) {
+            if n <= len {
                 dom |= 1 << nearest_weekday(n, len, weekday_of(n));
             }
         }
         if self.dom_last_weekday {
-            let last = (1..=len).rev().find(|&d| is_workday(d)).unwrap_or(len);
+            // The last day, stepped back off a weekend.
+            let last = match weekday_of(len) {
+                6 => len - 1,
+                0 => len - 2,
+                _ => len,
+            };
             dom |= 1 << last;
         }
 
         let mut dow = 0u32;
-        for day in 1..=len {
-            let wd = weekday_of(day);
-            let plain = self.dow & (1 << wd) != 0;
-            let last = self.dow_last & (1 << wd) != 0 && day + 7 > len;
-            let nth = self.dow_nth[wd as usize] & (1 << ((day - 1) / 7 + 1)) != 0;
-            if plain || last || nth {
-                dow |= 1 << day;
+        for wd in 0..7u32 {
+            // The first day of the month falling on `wd`, then every 7 days.
+            let first_day = (wd + 7 - first) % 7 + 1;
+            let days = (EVERY_SEVENTH_DAY << first_day) & valid;
+            if self.dow & (1 << wd) != 0 {
+                dow |= days;
+            }
+            if self.dow_last & (1 << wd) != 0 {
+                dow |= 1 << (31 - days.leading_zeros());
+            }
+            for k in set_bits(u32::from(self.dow_nth[wd as usize])) {
+                let day = first_day + 7 * (k - 1);
+                if day <= len {
+                    dow |= 1 << day;
+                }
             }
         }
 
@@ -142,17 +156,21 @@ impl Fields {
     /// every weekday (February on every weekday in both leap and common years), so checking
     /// the month shapes is exact.
     pub(crate) fn fires_ever(&self) -> bool {
-        (1..=12u32)
-            .filter(|m| self.months & (1 << m) != 0)
-            .any(|m| {
-                let lens: &[u32] = match m {
-                    2 => &[28, 29],
-                    4 | 6 | 9 | 11 => &[30],
-                    _ => &[31],
-                };
-                lens.iter()
-                    .any(|&len| (0..7).any(|first| self.day_mask_for_shape(first, len) != 0))
-            })
+        (1..=12u32).any(|m| self.fires_in_month(m))
+    }
+
+    /// Whether month `m` (1-12) is selected and has a matching day in some year.
+    pub(crate) fn fires_in_month(&self, m: u32) -> bool {
+        if self.months & (1 << m) == 0 {
+            return false;
+        }
+        let lens: &[u32] = match m {
+            2 => &[28, 29],
+            4 | 6 | 9 | 11 => &[30],
+            _ => &[31],
+        };
+        lens.iter()
+            .any(|&len| (0..7).any(|first| self.day_mask_for_shape(first, len) != 0))
     }
 }
 
@@ -183,6 +201,20 @@ fn nearest_weekday(n: u32, len: u32, weekday: u32) -> u32 {
     }
 }
 
+/// Bits 0, 7, 14, 21 and 28: one weekday's days, shifted to start on its first day.
+const EVERY_SEVENTH_DAY: u32 = 1 | 1 << 7 | 1 << 14 | 1 << 21 | 1 << 28;
+
+/// The positions of the set bits of `mask`, lowest first.
+fn set_bits(mut mask: u32) -> impl Iterator<Item = u32> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let bit = mask.trailing_zeros();
+            mask &= mask - 1;
+            bit
+        })
+    })
+}
+
 /// The lowest set bit of `mask` at or above `from`.
 #[inline]
 pub(crate) fn next_bit(mask: u64, from: u32) -> Option<u32> {
@@ -191,4 +223,86 @@ pub(crate) fn next_bit(mask: u64, from: u32) -> Option<u32> {
     }
     let rest = mask & (u64::MAX << from);
     (rest != 0).then(|| rest.trailing_zeros())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Datelike, NaiveDate};
+
+    use super::super::CronExpr;
+    use super::*;
+
+    /// The day rules evaluated one day at a time with chrono's calendar: an independent
+    /// oracle for the bit tricks of `compute_day_mask`.
+    fn oracle(f: &Fields, date: NaiveDate) -> bool {
+        let len = date.with_day(1).map_or(31, |first| {
+            (28..=31)
+                .rev()
+                .find(|&l| first.with_day(l).is_some())
+                .unwrap_or(28)
+        });
+        let day = date.day();
+        let wd = date.weekday().num_days_from_sunday();
+        let is_workday = |d: u32| {
+            date.with_day(d)
+                .is_some_and(|x| (1..=5).contains(&x.weekday().num_days_from_sunday()))
+        };
+        let mut dom = f.dom & (1 << day) != 0;
+        dom |= (0..31).any(|n| f.dom_last & (1 << n) != 0 && n < len && len - n == day);
+        dom |= (1..=len).any(|n| {
+            if f.dom_nearest_weekday & (1 << n) == 0 {
+                return false;
+            }
+            // The closest weekday to n inside the month, earlier on a tie.
+            let target = (1..=len)
+                .filter(|&d| is_workday(d))
+                .min_by_key(|&d| (d.abs_diff(n), d))
+                .unwrap_or(n);
+            target == day
+        });
+        dom |= f.dom_last_weekday && (1..=len).rev().find(|&d| is_workday(d)) == Some(day);
+        let dow = f.dow & (1 << wd) != 0
+            || (f.dow_last & (1 << wd) != 0 && day + 7 > len)
+            || f.dow_nth[wd as usize] & (1 << ((day - 1) / 7 + 1)) != 0;
+        if f.dom_star || f.dow_star {
+            dom && dow
+        } else {
+            dom || dow
+        }
+    }
+
+    #[test]
+    fn day_table_agrees_with_a_day_by_day_oracle() {
+        let doms = [
+            "*", "1", "15", "31", "L", "L-3", "*/2", "1-7", "1W", "15W", "31W", "LW", "?", "2,L",
+        ];
+        let dows = [
+            "*",
+            "mon-fri",
+            "0",
+            "7",
+            "5L",
+            "sunL",
+            "2#2",
+            "6#5",
+            "sat,sun",
+            "?",
+            "*/3",
+            "1-3,5L,0#1",
+        ];
+        for dom in doms {
+            for dow in dows {
+                let text = format!("0 0 {dom} * {dow}");
+                let expr = CronExpr::parse(&text).unwrap_or_else(|e| panic!("`{text}`: {e}"));
+                let f = expr.fields();
+                let mut date = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+                while date.year() < 2029 {
+                    let expected = oracle(f, date);
+                    let got = f.day_mask(date.year(), date.month()) & (1 << date.day()) != 0;
+                    assert_eq!(got, expected, "`{text}` on {date}");
+                    date = date.succ_opt().expect("date");
+                }
+            }
+        }
+    }
 }

@@ -44,26 +44,44 @@ impl Fields {
     }
 
     fn min_day_distance_in(&self, from_year: i32, to_year: i32) -> Option<u64> {
+        // Walk month by month carrying the weekday of the 1st and its day number, instead
+        // of recomputing them from the date: this runs for every job with a jitter.
+        const LENGTHS: [[u32; 12]; 2] = [
+            [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31],
+            [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31],
+        ];
+        let mut first = calendar::weekday(from_year, 1, 1);
+        let mut month_start = calendar::days_from_civil(from_year, 1, 1) - 1;
         let mut previous: Option<i64> = None;
-        let mut best: Option<i64> = None;
+        let mut best = i64::MAX;
         for year in from_year..to_year {
-            for month in 1..=12u32 {
-                if self.months & (1 << month) == 0 {
-                    continue;
-                }
-                let mut mask = self.day_mask(year, month);
-                while mask != 0 {
-                    let day = mask.trailing_zeros();
-                    mask &= mask - 1;
-                    let n = calendar::days_from_civil(year, month, day);
-                    if let Some(p) = previous {
-                        best = Some(best.map_or(n - p, |b| b.min(n - p)));
+            let lengths = &LENGTHS[usize::from(calendar::is_leap(year))];
+            for (i, &len) in lengths.iter().enumerate() {
+                if self.months & (2 << i) != 0 {
+                    let mask = self.day_mask_for_shape(first, len);
+                    if mask != 0 {
+                        let low = i64::from(mask.trailing_zeros());
+                        let high = i64::from(31 - mask.leading_zeros());
+                        if let Some(p) = previous {
+                            best = best.min(month_start + low - p);
+                        }
+                        if mask.count_ones() > 1 {
+                            // The smallest k with two matching days k apart.
+                            if let Some(k) = (1..31).find(|&k| mask & (mask >> k) != 0) {
+                                best = best.min(i64::from(k));
+                            }
+                        }
+                        if best == 1 {
+                            return Some(1);
+                        }
+                        previous = Some(month_start + high);
                     }
-                    previous = Some(n);
                 }
+                first = (first + len) % 7;
+                month_start += i64::from(len);
             }
         }
-        best.and_then(|b| u64::try_from(b).ok())
+        u64::try_from(best).ok().filter(|&b| b != i64::MAX as u64)
     }
 }
 

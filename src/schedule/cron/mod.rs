@@ -12,18 +12,31 @@ mod next;
 mod parse;
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use chrono::NaiveDateTime;
 
 pub(crate) use fields::Fields;
 
 /// A parsed cron expression (5 fields, 6 with seconds, or a `@macro`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct CronExpr {
     source: String,
-    fields: Fields,
+    /// Boxed: the day table makes it large, and `Schedule` holds a `CronExpr` inline.
+    fields: Box<Fields>,
     warnings: Vec<CronWarning>,
+    /// `min_gap_seconds`, worked out on first use (validation asks twice per job).
+    min_gap: OnceLock<Option<u64>>,
 }
+
+impl PartialEq for CronExpr {
+    fn eq(&self, other: &Self) -> bool {
+        // The cache is not part of the value.
+        self.source == other.source && self.fields == other.fields
+    }
+}
+
+impl Eq for CronExpr {}
 
 /// Why an expression does not parse: the byte range of the offending token inside the
 /// expression text, and what is wrong with it.
@@ -56,8 +69,9 @@ impl CronExpr {
         let (fields, warnings) = parse::parse(text)?;
         Ok(CronExpr {
             source: text.to_string(),
-            fields,
+            fields: Box::new(fields),
             warnings,
+            min_gap: OnceLock::new(),
         })
     }
 
@@ -105,6 +119,12 @@ impl CronExpr {
     /// The first wall time strictly after `after` that matches, within 400 years.
     pub fn next_wall_after(&self, after: NaiveDateTime) -> Option<NaiveDateTime> {
         self.fields.next_wall_after(after)
+    }
+
+    /// Seconds between the two closest consecutive matches on the wall clock (`None` when
+    /// it never fires).
+    pub(crate) fn min_gap_seconds(&self) -> Option<u64> {
+        *self.min_gap.get_or_init(|| self.fields.min_gap_seconds())
     }
 
     pub(crate) fn fields(&self) -> &Fields {

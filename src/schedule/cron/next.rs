@@ -20,7 +20,9 @@ impl Fields {
     pub(crate) fn next_wall_after(&self, after: NaiveDateTime) -> Option<NaiveDateTime> {
         // Whole seconds only: a match is always on a second, and the second of `after`
         // itself is excluded whatever its fraction.
-        let from = after.with_nanosecond(0)? + chrono::TimeDelta::seconds(1);
+        let from = after
+            .with_nanosecond(0)?
+            .checked_add_signed(chrono::TimeDelta::seconds(1))?;
         self.next_wall_from(from)
     }
 

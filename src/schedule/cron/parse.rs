@@ -82,6 +82,22 @@ const MACROS: [(&str, &str); 7] = [
 
 /// Parses `text` into fields and warnings.
 pub(crate) fn parse(text: &str) -> Result<(Fields, Vec<CronWarning>), CronError> {
+    parse_fields(text).map_err(|mut e| {
+        // Every span stays inside the text (a missing value after a trailing `,` or `-`
+        // points at that separator), so a caret can always be drawn under it.
+        e.end = e.end.min(text.len());
+        e.start = e.start.min(e.end);
+        if e.start == e.end && e.start > 0 {
+            e.start = text[..e.start]
+                .char_indices()
+                .next_back()
+                .map_or(0, |(i, _)| i);
+        }
+        e
+    })
+}
+
+fn parse_fields(text: &str) -> Result<(Fields, Vec<CronWarning>), CronError> {
     let tokens = split_fields(text);
     if let Some(&(start, first)) = tokens.first()
         && first.starts_with('@')
@@ -178,7 +194,61 @@ pub(crate) fn parse(text: &str) -> Result<(Fields, Vec<CronWarning>), CronError>
         kinds.len() == 6,
         fixed_time,
     );
+    let (dom_start, dom_text) = tokens[first_time + 2];
+    if let Some(w) = skipped_months_warning(&fields, dom_start, dom_text) {
+        warnings.push(w);
+    }
     Ok((fields, warnings))
+}
+
+/// `0 0 31 * *` never runs in April: a selected month with no matching day in any year is
+/// almost always a surprise (an expression with no month at all is an error elsewhere).
+fn skipped_months_warning(fields: &Fields, start: usize, dom_text: &str) -> Option<CronWarning> {
+    let selected: Vec<u32> = (1..=12).filter(|m| fields.months & (1 << m) != 0).collect();
+    let skipped: Vec<u32> = selected
+        .iter()
+        .copied()
+        .filter(|&m| !fields.fires_in_month(m))
+        .collect();
+    if skipped.is_empty() || skipped.len() == selected.len() {
+        return None;
+    }
+    let names: Vec<&str> = skipped
+        .iter()
+        .map(|&m| MONTH_FULL[(m - 1) as usize])
+        .collect();
+    let list = match names.as_slice() {
+        [one] => capitalize(one),
+        [rest @ .., last] => format!(
+            "{} and {}",
+            rest.iter()
+                .map(|n| capitalize(n))
+                .collect::<Vec<_>>()
+                .join(", "),
+            capitalize(last)
+        ),
+        [] => return None,
+    };
+    Some(CronWarning {
+        start,
+        end: start + dom_text.len(),
+        message: format!(
+            "no day in {list} matches day-of-month `{dom_text}`, so the job skips {}",
+            if skipped.len() == 1 {
+                "that month"
+            } else {
+                "those months"
+            }
+        ),
+        hint: Some("for the last day of every month, use `L`".into()),
+    })
+}
+
+fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_ascii_uppercase().to_string() + chars.as_str()
+    })
 }
 
 /// The fields of `text` with their byte offsets.
@@ -235,7 +305,7 @@ fn parse_macro(
     }
     // The expansion is ours and always parses; its warnings would point into text the
     // user never wrote, and there are none anyway.
-    parse(expansion).map(|(fields, _)| (fields, Vec::new()))
+    parse_fields(expansion).map(|(fields, _)| (fields, Vec::new()))
 }
 
 /// One field: a comma list of items. Returns the plain value bits and records the day
@@ -275,9 +345,11 @@ fn parse_item(
 ) -> Result<u64, CronError> {
     let name = kind.name();
     if item.is_empty() {
+        // Point at the separator before the missing part (`,`, `-`, `#`).
+        let start = at.saturating_sub(1);
         return Err(CronError {
-            start: at.saturating_sub(1),
-            end: at + 1,
+            start,
+            end: start + 1,
             message: format!("empty entry in the {name} list"),
             hint: Some("remove the extra comma".into()),
         });
@@ -321,8 +393,8 @@ fn parse_item(
     let (low, high, open_ended) = if range_text == "*" || range_text == "?" {
         (min, full_max, true)
     } else if let Some(dash) = range_text.find('-') {
-        let low = parse_value(kind, &range_text[..dash], at)?;
-        let high = parse_value(kind, &range_text[dash + 1..], at + dash + 1)?;
+        let low = parse_value(kind, &range_text[..dash], at, at + dash)?;
+        let high = parse_value(kind, &range_text[dash + 1..], at + dash + 1, at + dash)?;
         if low > high {
             let (lo_t, hi_t) = (&range_text[..dash], &range_text[dash + 1..]);
             return Err(error(
@@ -337,7 +409,7 @@ fn parse_item(
         }
         (low, high, false)
     } else {
-        let value = parse_value(kind, range_text, at)?;
+        let value = parse_value(kind, range_text, at, at)?;
         match step {
             // `a/n` means `a-max/n`.
             Some(_) => (value, full_max, true),
@@ -355,7 +427,11 @@ fn parse_item(
             v
         };
         bits |= 1 << bit;
-        v += step;
+        // A huge step (`*/4294967295`) just ends the range.
+        let Some(next) = v.checked_add(step) else {
+            break;
+        };
+        v = next;
     }
     if open_ended && step > 1 {
         if let Some(w) = uneven_step_warning(kind, item, at, bits) {
@@ -393,7 +469,7 @@ fn parse_day_special(
                     }
                 }
             } else if let Some(n) = upper.strip_suffix('W') {
-                let day = parse_value(kind, &item[..n.len()], at)?;
+                let day = parse_value(kind, &item[..n.len()], at, at)?;
                 days.dom_nearest_weekday |= 1 << day;
             } else {
                 return Ok(None);
@@ -410,7 +486,7 @@ fn parse_day_special(
                 ));
             }
             if let Some(hash) = item.find('#') {
-                let weekday = parse_value(kind, &item[..hash], at)? % 7;
+                let weekday = parse_value(kind, &item[..hash], at, at + hash)? % 7;
                 let k_text = &item[hash + 1..];
                 match k_text.parse::<u32>() {
                     Ok(k @ 1..=5) => days.dow_nth[weekday as usize] |= 1 << k,
@@ -429,7 +505,7 @@ fn parse_day_special(
                 return Ok(Some(0));
             }
             if item.len() > 1 && upper.ends_with('L') && !item.contains(['-', '/', '*']) {
-                let weekday = parse_value(kind, &item[..item.len() - 1], at)? % 7;
+                let weekday = parse_value(kind, &item[..item.len() - 1], at, at)? % 7;
                 days.dow_last |= 1 << weekday;
                 return Ok(Some(0));
             }
@@ -440,13 +516,15 @@ fn parse_day_special(
 }
 
 /// A number or (for months and weekdays) a three-letter name, checked against the range.
-fn parse_value(kind: Kind, text: &str, at: usize) -> Result<u32, CronError> {
+/// `sep` is where to point when the value is missing: the separator beside it.
+fn parse_value(kind: Kind, text: &str, at: usize, sep: usize) -> Result<u32, CronError> {
     let name = kind.name();
     let (min, max) = kind.range();
     if text.is_empty() {
+        // Point at the separator (`-`, `#`, `/`) that should have a value beside it.
         return Err(CronError {
-            start: at.saturating_sub(1),
-            end: at + 1,
+            start: sep,
+            end: sep + 1,
             message: format!("missing {name} value"),
             hint: None,
         });

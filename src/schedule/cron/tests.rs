@@ -122,7 +122,7 @@ fn errors_point_at_the_token_and_say_what_is_allowed() {
             "0 0,,1 * * *",
             (
                 3,
-                5,
+                4,
                 "empty entry in the hour list",
                 Some("remove the extra comma"),
             ),
@@ -310,5 +310,82 @@ fn fixed_time_is_five_fields_with_fixed_minute_and_hour() {
     for (text, expected) in cases {
         let expr = CronExpr::parse(text).unwrap_or_else(|e| panic!("`{text}`: {e}"));
         assert_eq!(expr.is_fixed_time(), expected, "`{text}`");
+    }
+}
+
+#[test]
+fn months_without_a_matching_day_are_named() {
+    // {expression, expected warning messages}
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "0 0 31 * *",
+            &[
+                "no day in February, April, June, September and November matches day-of-month `31`, so the job skips those months",
+            ],
+        ),
+        (
+            "0 0 30 * *",
+            &["no day in February matches day-of-month `30`, so the job skips that month"],
+        ),
+        (
+            "0 0 30 1-3 *",
+            &["no day in February matches day-of-month `30`, so the job skips that month"],
+        ),
+        ("0 0 29 2 *", &[]),
+        ("0 0 L * *", &[]),
+        ("0 0 31 jan,mar *", &[]),
+    ];
+    for &(text, expected) in cases {
+        let expr = CronExpr::parse(text).unwrap_or_else(|e| panic!("`{text}`: {e}"));
+        let got: Vec<&str> = expr.warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(got, expected, "`{text}`");
+    }
+    let span = CronExpr::parse("0 0 31 * *").map(|e| (e.warnings[0].start, e.warnings[0].end));
+    assert_eq!(span, Ok((4, 6)));
+}
+
+#[test]
+fn missing_parts_point_at_their_separator() {
+    // {expression, expected (start, end, message)}
+    let cases: &[(&str, Warned)] = &[
+        ("0 0 * * 1,", (9, 10, "empty entry in the day-of-week list")),
+        (",0 0 * * *", (0, 1, "empty entry in the minute list")),
+        ("0 0 * * 1-", (9, 10, "missing day-of-week value")),
+        ("0 0 * * #2", (8, 9, "missing day-of-week value")),
+    ];
+    for &(text, (start, end, message)) in cases {
+        let e = err(text);
+        assert_eq!(
+            (e.start, e.end, e.message.as_str()),
+            (start, end, message),
+            "`{text}`"
+        );
+    }
+    // A step larger than any range is not an error: it just ends the range.
+    let huge = CronExpr::parse("*/4294967295 * * * *").map(|e| e.fields().minutes);
+    assert_eq!(huge, Ok(1));
+}
+
+mod props {
+    use proptest::prelude::*;
+
+    use super::CronExpr;
+
+    proptest! {
+        #[test]
+        fn parse_never_panics_and_errors_stay_inside_the_text(text in "[0-9a-zA-Z*/,#?@LW -]{0,30}") {
+            if let Err(e) = CronExpr::parse(&text) {
+                prop_assert!(e.start <= e.end && e.end <= text.len(), "{e:?} for {text:?}");
+                prop_assert!(text.is_char_boundary(e.start) && text.is_char_boundary(e.end));
+                prop_assert!(e.end > e.start || text.trim().is_empty(), "{e:?} for {text:?}");
+            }
+        }
+
+        #[test]
+        fn parse_never_panics_on_any_text(text in "\\PC{0,40}") {
+            if let Err(e) = CronExpr::parse(&text) {
+                prop_assert!(e.end <= text.len() && text.is_char_boundary(e.start) && text.is_char_boundary(e.end));
+            }
+        }
     }
 }

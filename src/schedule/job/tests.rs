@@ -495,6 +495,31 @@ fn new_york_fall_back() {
                 "2026-11-02T06:30:00Z",
             ],
         ),
+        // From inside the first pass, after its 01:30: the second pass's 01:30 is next.
+        (
+            "0 30 1 * * *",
+            "America/New_York",
+            "2026-11-01T05:45:00Z",
+            &["2026-11-01T06:30:00Z"],
+        ),
+        // A day ahead of the change, the repeat is still seen.
+        (
+            "0 30 1 * * *",
+            "America/New_York",
+            "2026-10-31T06:00:00Z",
+            &["2026-11-01T05:30:00Z", "2026-11-01T06:30:00Z"],
+        ),
+        // Seconds straight through the change.
+        (
+            "*/10 * * * * *",
+            "America/New_York",
+            "2026-11-01T05:59:45Z",
+            &[
+                "2026-11-01T05:59:50Z",
+                "2026-11-01T06:00:00Z",
+                "2026-11-01T06:00:10Z",
+            ],
+        ),
     ]);
 }
 
@@ -952,9 +977,58 @@ fn describe_in_plain_words() {
         ),
         (
             cron("0 0 1 * mon", "UTC"),
-            "at 00:00, on day 1 of the month and also on Monday, UTC",
+            "at 00:00, on day 1 of the month, and also every Monday, UTC",
         ),
         (cron("*/10 * * * * *", "UTC"), "every 10 seconds, UTC"),
+        (
+            cron("*/45 * * * *", "UTC"),
+            "every hour at :00 and :45, UTC",
+        ),
+        (
+            cron("0 9-17 * * *", "UTC"),
+            "every hour from 09:00 to 17:00, UTC",
+        ),
+        (
+            cron("23 0-20/2 * * *", "UTC"),
+            "every 2 hours from 00:23 to 20:23, UTC",
+        ),
+        (
+            cron("* 2 * * *", "UTC"),
+            "every minute from 02:00 to 02:59, UTC",
+        ),
+        (
+            cron("0 0 */2 * mon", "UTC"),
+            "at 00:00, on odd days of the month, when that is Monday, UTC",
+        ),
+        (
+            cron("0 0 1-31/3 * *", "UTC"),
+            "at 00:00, on days 1, 4, 7, … of the month, UTC",
+        ),
+        (
+            cron("0 0 15W * *", "UTC"),
+            "at 00:00, on the weekday nearest day 15 of the month, UTC",
+        ),
+        (
+            cron("0 0 LW * *", "UTC"),
+            "at 00:00, on the last weekday of the month, UTC",
+        ),
+        (
+            cron("0 0 L * 5", "UTC"),
+            "at 00:00, on the last day of the month, and also every Friday, UTC",
+        ),
+        (
+            cron("0 12 * 3-5 *", "UTC"),
+            "at 12:00, in March through May, UTC",
+        ),
+        (
+            cron("0 0 * * 1,3,5", "UTC"),
+            "at 00:00, on Monday, Wednesday and Friday, UTC",
+        ),
+        (cron("30 0 9 * * *", "UTC"), "at 09:00:30, UTC"),
+        (
+            cron("0-30 * * * *", "UTC"),
+            "every hour at minutes 0-30, UTC",
+        ),
         (
             cron("*/15 9-17 * * mon-fri", "UTC"),
             "every 15 minutes from 09:00 to 17:59, Monday through Friday, UTC",
@@ -1034,4 +1108,13 @@ fn dst_traps_name_skipped_and_repeated_times() {
             s.tz
         );
     }
+    let ended = JobSchedule {
+        end: Some(t("2026-06-01T00:00:00Z")),
+        ..cron("30 1 * * *", "America/New_York")
+    };
+    assert_eq!(
+        ended.dst_traps(from, year),
+        vec![],
+        "a change after `end` is no trap"
+    );
 }
