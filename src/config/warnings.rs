@@ -118,7 +118,11 @@ impl Checker<'_> {
                                 "at: {} does not exist in {zone}: the clocks skip it when DST starts",
                                 when::format(*at)
                             ),
-                            Some("it runs just after the jump; give an offset to say exactly when".into()),
+                            Some(
+                                "it moves forward by the length of the jump (02:30 becomes 03:30); \
+                                 give an offset to say exactly when"
+                                    .into(),
+                            ),
                         ),
                         LocalResult::Ambiguous(..) => self.warning(
                             &written.span,
