@@ -24,6 +24,9 @@ use super::{Diagnostic, Parsed, Severity, duration, when};
 use crate::schedule::{AtTime, JobSchedule, Schedule, ScheduleError};
 
 const TOP_KEYS: [&str; 4] = ["timezone", "defaults", "jobs", "shutdown_grace"];
+/// Past this many findings the rest are summarised in one: nobody reads more, and a
+/// hostile file could otherwise produce one per byte.
+const MAX_DIAGNOSTICS: usize = 200;
 
 /// Collects diagnostics against one source text.
 pub(super) struct Checker<'a> {
@@ -31,6 +34,18 @@ pub(super) struct Checker<'a> {
     pub now: DateTime<Utc>,
     index: LineIndex<'a>,
     diagnostics: Vec<Diagnostic>,
+    /// Errors and warnings past [`MAX_DIAGNOSTICS`], counted but not kept.
+    dropped: (usize, usize),
+    /// What the schedule engine found for each distinct cron schedule: large files repeat
+    /// the same few expressions, and these scans dominate checking time.
+    pub cron_facts: std::collections::HashMap<String, CronFacts>,
+}
+
+/// The (pure, costly) facts about one cron schedule that warnings need.
+#[derive(Debug, Clone, Default)]
+pub(super) struct CronFacts {
+    pub min_gap: Option<Option<Duration>>,
+    pub dst_traps: Option<Vec<crate::schedule::DstTrap>>,
 }
 
 /// Parses and checks a whole file. See [`super::parse`].
@@ -40,11 +55,33 @@ pub(super) fn check(source: &str, now: DateTime<Utc>) -> Parsed {
         now,
         index: LineIndex::new(source),
         diagnostics: Vec::new(),
+        dropped: (0, 0),
+        cron_facts: std::collections::HashMap::new(),
     };
     let config = checker.check_file();
     let mut diagnostics = checker.diagnostics;
     // File order reads best; errors and warnings at one spot keep the order they were found.
     diagnostics.sort_by_key(|d| (d.line, d.column));
+    let (errors, warnings) = checker.dropped;
+    if errors + warnings > 0 {
+        let last_line = u32::try_from(source.split('\n').count()).unwrap_or(u32::MAX);
+        diagnostics.push(Diagnostic {
+            // An error only if an error was dropped: warnings alone keep the file valid.
+            severity: if errors > 0 {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            line: last_line,
+            column: 1,
+            len: 1,
+            message: format!(
+                "{} more problems not shown ({errors} errors, {warnings} warnings)",
+                errors + warnings
+            ),
+            hint: Some("fix the ones above and run again".into()),
+        });
+    }
     let valid = !diagnostics.iter().any(|d| d.severity == Severity::Error);
     Parsed {
         config: config.filter(|_| valid),
@@ -62,6 +99,13 @@ impl Checker<'_> {
     }
 
     fn push(&mut self, severity: Severity, span: &Span, message: String, hint: Option<String>) {
+        if self.diagnostics.len() >= MAX_DIAGNOSTICS {
+            match severity {
+                Severity::Error => self.dropped.0 += 1,
+                Severity::Warning => self.dropped.1 += 1,
+            }
+            return;
+        }
         let position = self.index.position(span);
         self.diagnostics.push(Diagnostic {
             severity,
@@ -74,7 +118,7 @@ impl Checker<'_> {
     }
 
     pub fn line_of(&self, span: &Span) -> u32 {
-        self.index.position(span).line
+        self.index.line(span.start)
     }
 
     /// A map key's text. Scalars that YAML reads as numbers or booleans (`2024:`, `yes:`)
@@ -377,8 +421,13 @@ impl Checker<'_> {
         file_tz: Tz,
     ) -> Option<JobSchedule> {
         let tz = fields.timezone.as_ref().map_or(file_tz, |t| t.value);
-        let start = self.window_edge("start", fields.start.as_ref(), tz);
-        let end = self.window_edge("end", fields.end.as_ref(), tz);
+        let start = self.window_edge(
+            "start",
+            fields.start.as_ref(),
+            tz,
+            &fields.origin("start", name),
+        );
+        let end = self.window_edge("end", fields.end.as_ref(), tz, &fields.origin("end", name));
         let jitter_max = fields.jitter.as_ref().map_or(Duration::ZERO, |j| j.value);
         let schedule = JobSchedule {
             schedule: match written.value {
@@ -392,25 +441,13 @@ impl Checker<'_> {
             end: end?,
         };
         if let Err(error) = schedule.validate() {
-            self.schedule_error(&error, &written.span, fields);
+            self.schedule_error(&error, &written.span, fields, name);
             return None;
         }
-        if let (Some(jitter), Some(gap)) = (&fields.jitter, schedule.min_gap()) {
-            if jitter.value >= gap {
-                self.error(
-                    &jitter.span,
-                    format!(
-                        "jitter {} is not shorter than the shortest gap between runs ({})",
-                        duration::format(jitter.value),
-                        duration::format(gap)
-                    ),
-                    Some(
-                        "a run delayed that much could pass the next one; use a smaller jitter"
-                            .into(),
-                    ),
-                );
-                return None;
-            }
+        // The schedule holds the stable delay; the rule is about the maximum written.
+        if let Err(error) = schedule.validate_jitter(jitter_max) {
+            self.schedule_error(&error, &written.span, fields, name);
+            return None;
         }
         Some(schedule)
     }
@@ -420,6 +457,7 @@ impl Checker<'_> {
         key: &str,
         edge: Option<&At<AtTime>>,
         tz: Tz,
+        origin: &str,
     ) -> Option<Option<DateTime<Utc>>> {
         let Some(edge) = edge else {
             return Some(None);
@@ -430,7 +468,7 @@ impl Checker<'_> {
                 self.error(
                     &edge.span,
                     format!(
-                        "{key}: {} does not exist in {} (the clocks skip it when DST starts)",
+                        "{key}{origin}: {} does not exist in {} (the clocks skip it when DST starts)",
                         when::format(edge.value),
                         tz.name()
                     ),
@@ -441,7 +479,13 @@ impl Checker<'_> {
         }
     }
 
-    fn schedule_error(&mut self, error: &ScheduleError, schedule_span: &Span, fields: &Fields) {
+    fn schedule_error(
+        &mut self,
+        error: &ScheduleError,
+        schedule_span: &Span,
+        fields: &Fields,
+        name: &str,
+    ) {
         match error {
             ScheduleError::NeverFires => {
                 let windowed = fields.start.is_some() || fields.end.is_some();
@@ -473,11 +517,15 @@ impl Checker<'_> {
                 self.error(
                     &span,
                     format!(
-                        "jitter {} is not shorter than the shortest gap between runs ({})",
+                        "jitter {}{} is not shorter than the shortest gap between runs ({})",
                         duration::format(*jitter),
+                        fields.origin("jitter", name),
                         duration::format(*min_gap)
                     ),
-                    None,
+                    Some(
+                        "a run delayed that much could pass the next one; use a smaller jitter"
+                            .into(),
+                    ),
                 );
             }
             ScheduleError::EmptyWindow => {

@@ -79,28 +79,39 @@ pub(super) struct Fields {
     /// Keys that an unknown key was probably meant to be (`comand` → `command`), so the
     /// checker does not also report them missing.
     pub typos: Vec<&'static str>,
+    /// Keys whose value came from `defaults:` (so messages can say so).
+    pub inherited: Vec<&'static str>,
 }
 
 impl Fields {
     /// `self` with every key it does not set taken from `defaults` (env maps are merged,
     /// the job's own variables winning).
     pub fn or_defaults(mut self, defaults: &Fields) -> Fields {
-        fn fill<T: Clone>(own: &mut Option<T>, default: &Option<T>) {
-            if own.is_none() {
+        /// Takes the default when the job has no value; says whether it did.
+        fn fill<T: Clone>(own: &mut Option<T>, default: &Option<T>) -> bool {
+            let filled = own.is_none() && default.is_some();
+            if filled {
                 own.clone_from(default);
             }
+            filled
         }
+        let located = [
+            ("timeout", fill(&mut self.timeout, &defaults.timeout)),
+            ("jitter", fill(&mut self.jitter, &defaults.jitter)),
+            ("start", fill(&mut self.start, &defaults.start)),
+            ("end", fill(&mut self.end, &defaults.end)),
+        ];
+        self.inherited = located
+            .into_iter()
+            .filter_map(|(key, filled)| filled.then_some(key))
+            .collect();
         fill(&mut self.timezone, &defaults.timezone);
         fill(&mut self.description, &defaults.description);
         fill(&mut self.enabled, &defaults.enabled);
-        fill(&mut self.jitter, &defaults.jitter);
-        fill(&mut self.timeout, &defaults.timeout);
         fill(&mut self.kill_grace, &defaults.kill_grace);
         fill(&mut self.overlap, &defaults.overlap);
         fill(&mut self.retries, &defaults.retries);
         fill(&mut self.retry_backoff, &defaults.retry_backoff);
-        fill(&mut self.start, &defaults.start);
-        fill(&mut self.end, &defaults.end);
         fill(&mut self.misfire_grace, &defaults.misfire_grace);
         if let Some(default_env) = &defaults.env {
             let mut env = default_env.clone();
@@ -108,6 +119,18 @@ impl Fields {
             self.env = Some(env);
         }
         self
+    }
+}
+
+impl Fields {
+    /// `" (from defaults, in job \"x\")"` when `key`'s value came from `defaults:`, so a
+    /// message located in `defaults:` still names the job it is about.
+    pub fn origin(&self, key: &str, job: &str) -> String {
+        if self.inherited.contains(&key) {
+            format!(" (from defaults, in job \"{job}\")")
+        } else {
+            String::new()
+        }
     }
 }
 

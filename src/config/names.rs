@@ -73,7 +73,13 @@ pub(super) fn is_env_name(name: &str) -> bool {
 
 /// The candidate closest to `found` by edit distance, when it is close enough to be a
 /// plausible typo (at most a third of the word, and at most 3 edits).
+///
+/// Words longer than 64 characters get no suggestion: no real key or name is that long,
+/// and the distance is quadratic.
 pub fn closest<'a>(found: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    if found.len() > 64 {
+        return None;
+    }
     let found = found.to_ascii_lowercase();
     let limit = (found.chars().count() / 3).clamp(1, 3);
     candidates

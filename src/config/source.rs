@@ -58,6 +58,11 @@ impl<'a> LineIndex<'a> {
         }
     }
 
+    /// The 1-based line holding byte `offset`.
+    pub fn line(&self, offset: usize) -> u32 {
+        saturate(self.starts.partition_point(|&s| s <= offset))
+    }
+
     /// The byte offset of a 1-based line and character column (clamped to the text).
     pub fn offset(&self, line: u32, column: u32) -> usize {
         let index = (line.max(1) as usize - 1).min(self.starts.len() - 1);

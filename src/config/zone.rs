@@ -18,7 +18,8 @@ pub fn parse(name: &str) -> Result<Tz, Option<&'static str>> {
 
 fn suggest(name: &str) -> Option<&'static str> {
     let wanted = name.trim().replace(' ', "_");
-    if wanted.is_empty() {
+    // No zone name is longer than 32 characters; the comparisons below are quadratic.
+    if wanted.is_empty() || wanted.len() > 64 {
         return None;
     }
     let names = TZ_VARIANTS.iter().map(|tz| tz.name());

@@ -109,6 +109,31 @@ fn gap_end(tz: Tz, wall: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_timestamp(hi, 0).unwrap_or_default()
 }
 
+/// The first whole second in `(from, to]` whose offset differs from the offset at `from`,
+/// found by bisection; `None` when the offset at `to` is the same (a change and its
+/// reversal both inside the span are not looked for).
+pub(crate) fn first_change(
+    tz: Tz,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let base = offset_at(tz, from);
+    if offset_at(tz, to) == base {
+        return None;
+    }
+    let (mut lo, mut hi) = (from.timestamp(), to.timestamp());
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        let t = DateTime::from_timestamp(mid, 0)?;
+        if offset_at(tz, t) == base {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    DateTime::from_timestamp(hi, 0)
+}
+
 /// One change of a zone's offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Transition {
@@ -132,24 +157,14 @@ pub(crate) fn transitions(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec
     while prev_t < to {
         let next_t = prev_t.checked_add_signed(step).unwrap_or(to).min(to);
         let next = offset_at(tz, next_t);
-        if next != prev {
-            let (mut lo, mut hi) = (prev_t.timestamp(), next_t.timestamp());
-            while hi - lo > 1 {
-                let mid = lo + (hi - lo) / 2;
-                let t = DateTime::from_timestamp(mid, 0).unwrap_or_default();
-                if offset_at(tz, t) == prev {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                }
-            }
-            if let Some(at) = DateTime::from_timestamp(hi, 0) {
-                out.push(Transition {
-                    at,
-                    before: prev,
-                    after: next,
-                });
-            }
+        if next != prev
+            && let Some(at) = first_change(tz, prev_t, next_t)
+        {
+            out.push(Transition {
+                at,
+                before: prev,
+                after: next,
+            });
         }
         prev_t = next_t;
         prev = next;

@@ -36,7 +36,17 @@ mod tests {
             (
                 "report",
                 Duration::from_secs(60),
-                stable_jitter("report", Duration::from_secs(60)),
+                Duration::from_millis(18_923),
+            ),
+            (
+                "report",
+                Duration::from_secs(3600),
+                Duration::from_millis(2_118_923),
+            ),
+            (
+                "nightly-report",
+                Duration::from_secs(60),
+                Duration::from_millis(9_131),
             ),
             ("anything", Duration::ZERO, Duration::ZERO),
             ("anything", Duration::from_micros(999), Duration::ZERO),

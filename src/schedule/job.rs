@@ -143,7 +143,8 @@ impl JobSchedule {
 
     /// Wall times this schedule names that a DST transition of its zone skips or repeats
     /// between `from` and `from + horizon` (only for schedules that name fixed wall times:
-    /// fixed-time cron expressions and `at` wall times). At most 100 traps.
+    /// fixed-time cron expressions and `at` wall times), leaving out changes outside the
+    /// job's `start`/`end` window. At most 100 traps.
     pub fn dst_traps(&self, from: DateTime<Utc>, horizon: Duration) -> Vec<DstTrap> {
         const MAX_TRAPS: usize = 100;
         let mut out = Vec::new();
@@ -158,7 +159,14 @@ impl JobSchedule {
         else {
             return out;
         };
-        for tr in dst::transitions(self.tz, from, to) {
+        let in_window =
+            |t: DateTime<Utc>| self.start.is_none_or(|s| t >= s) && self.end.is_none_or(|e| t <= e);
+        // A trap outside the job's window never touches a run (the runs it would move sit
+        // right at the change).
+        for tr in dst::transitions(self.tz, from, to)
+            .into_iter()
+            .filter(|tr| in_window(tr.at))
+        {
             let (kind, low, high) = if tr.after > tr.before {
                 (DstTrapKind::Gap, tr.before, tr.after)
             } else {

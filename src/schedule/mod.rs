@@ -80,8 +80,9 @@ pub struct Fire {
 /// How a DST transition touched one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DstNote {
-    /// The wall time named by the schedule was skipped by a spring-forward jump; the run
-    /// fires at the first instant after the jump instead.
+    /// The wall time named by the schedule was skipped by a spring-forward jump. A cron
+    /// run fires at the first instant after the jump instead; an `at` run fires later by
+    /// the length of the jump (02:30 in a 02:00→03:00 gap runs at 03:30).
     MovedFromGap { wall: NaiveDateTime },
     /// The wall time happens twice (fall back) and this run is its first pass.
     FirstOfRepeat { wall: NaiveDateTime },
@@ -96,7 +97,9 @@ pub enum ScheduleError {
     NeverFires,
     /// `every` outside [`MIN_EVERY`]..=[`MAX_EVERY`].
     IntervalOutOfRange { interval: Duration },
-    /// `jitter` must be shorter than the shortest gap between two runs.
+    /// `jitter` must be shorter than the shortest gap between two runs
+    /// ([`JobSchedule::min_gap`]); `jitter` here is the value checked (the configured
+    /// maximum when it comes from [`JobSchedule::validate_jitter`]).
     JitterTooLong { jitter: Duration, min_gap: Duration },
     /// `end` is not after `start`.
     EmptyWindow,

@@ -14,9 +14,10 @@ use super::DstNote;
 use super::cron::CronExpr;
 use super::dst::{self, Resolved};
 
-/// How far ahead the elapsed rule looks for an offset change that could put a wall time
-/// *behind* `after` back in the future (a repeated hour): longer than any real repeat.
-const REPEAT_LOOKAHEAD: TimeDelta = TimeDelta::hours(3);
+/// How far ahead the elapsed rule looks for a fall-back that could put a wall time *behind*
+/// `after` back in the future: longer than any repeat in the tz database (a day, when a
+/// zone moved across the date line).
+const REPEAT_LOOKAHEAD: TimeDelta = TimeDelta::hours(26);
 
 /// The first instant strictly after `after` at which `expr` fires in `tz`, with a note when
 /// DST moved or doubled it.
@@ -60,23 +61,36 @@ fn next_fixed_time(
     }
 }
 
-/// Elapsed rule: every instant whose wall time matches. Scans wall times from the earliest
-/// one that could belong to an instant after `after` and keeps the smallest instant; in
-/// the usual case (no offset change near `after`) the first match settles it.
+/// Elapsed rule: every instant whose wall time matches. Scans wall times upward from the
+/// wall time of `after` and keeps the smallest instant after `after`; in the usual case (no
+/// offset change ahead) the first match settles it. When the clocks fall back soon, the
+/// repeated wall times at or before the current one get a second pass after `after`, so
+/// the scan starts at the repeat's first wall time instead.
 fn next_elapsed(
     expr: &CronExpr,
     tz: Tz,
     after: DateTime<Utc>,
 ) -> Option<(DateTime<Utc>, Option<DstNote>)> {
     let here = dst::offset_at(tz, after);
-    let soon = dst::offset_at(
-        tz,
-        after.checked_add_signed(REPEAT_LOOKAHEAD).unwrap_or(after),
-    );
-    let (low, high) = (here.min(soon), here.max(soon));
-    let mut cursor = after
-        .naive_utc()
-        .checked_add_signed(TimeDelta::seconds(i64::from(low)))?;
+    let now_wall = dst::wall_at(tz, after);
+    let ahead = after.checked_add_signed(REPEAT_LOOKAHEAD).unwrap_or(after);
+    let soon = dst::offset_at(tz, ahead);
+    let mut cursor = now_wall;
+    if soon < here {
+        // The repeated wall times run from the change's wall time (new offset) up to
+        // here-and-now only if the change comes within `here - soon` of `after`.
+        let reach = TimeDelta::seconds(i64::from(here - soon));
+        let edge = after.checked_add_signed(reach).unwrap_or(after);
+        if let Some(change) = dst::first_change(tz, after, edge) {
+            let repeat_start = dst::wall_at(tz, change);
+            if repeat_start <= now_wall {
+                cursor = repeat_start.checked_sub_signed(TimeDelta::seconds(1))?;
+            }
+        }
+    }
+    // No instant before `ahead` has a larger offset, so a wall time W names no instant
+    // before W - high; past `ahead`, the earliest instants only grow with W.
+    let high = here.max(soon);
     let mut best: Option<(DateTime<Utc>, Option<DstNote>)> = None;
     let keep = |best: &mut Option<(DateTime<Utc>, Option<DstNote>)>, t, note| {
         if best.is_none_or(|(b, _)| t < b) {
@@ -88,7 +102,6 @@ fn next_elapsed(
             return best;
         };
         if let Some((b, _)) = best {
-            // Every later wall time names instants at or after `wall - high`.
             let earliest = wall
                 .and_utc()
                 .checked_sub_signed(TimeDelta::seconds(i64::from(high)));
@@ -110,6 +123,9 @@ fn next_elapsed(
                 }
                 if second > after {
                     keep(&mut best, second, Some(DstNote::SecondOfRepeat { wall }));
+                    // Later repeated wall times up to now only have later second passes.
+                    cursor = wall.max(now_wall);
+                    continue;
                 }
             }
             Resolved::Gap { transition, .. } => {

@@ -156,17 +156,21 @@ impl Fields {
     /// every weekday (February on every weekday in both leap and common years), so checking
     /// the month shapes is exact.
     pub(crate) fn fires_ever(&self) -> bool {
-        (1..=12u32)
-            .filter(|m| self.months & (1 << m) != 0)
-            .any(|m| {
-                let lens: &[u32] = match m {
-                    2 => &[28, 29],
-                    4 | 6 | 9 | 11 => &[30],
-                    _ => &[31],
-                };
-                lens.iter()
-                    .any(|&len| (0..7).any(|first| self.day_mask_for_shape(first, len) != 0))
-            })
+        (1..=12u32).any(|m| self.fires_in_month(m))
+    }
+
+    /// Whether month `m` (1-12) is selected and has a matching day in some year.
+    pub(crate) fn fires_in_month(&self, m: u32) -> bool {
+        if self.months & (1 << m) == 0 {
+            return false;
+        }
+        let lens: &[u32] = match m {
+            2 => &[28, 29],
+            4 | 6 | 9 | 11 => &[30],
+            _ => &[31],
+        };
+        lens.iter()
+            .any(|&len| (0..7).any(|first| self.day_mask_for_shape(first, len) != 0))
     }
 }
 

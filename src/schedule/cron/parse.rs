@@ -194,7 +194,61 @@ fn parse_fields(text: &str) -> Result<(Fields, Vec<CronWarning>), CronError> {
         kinds.len() == 6,
         fixed_time,
     );
+    let (dom_start, dom_text) = tokens[first_time + 2];
+    if let Some(w) = skipped_months_warning(&fields, dom_start, dom_text) {
+        warnings.push(w);
+    }
     Ok((fields, warnings))
+}
+
+/// `0 0 31 * *` never runs in April: a selected month with no matching day in any year is
+/// almost always a surprise (an expression with no month at all is an error elsewhere).
+fn skipped_months_warning(fields: &Fields, start: usize, dom_text: &str) -> Option<CronWarning> {
+    let selected: Vec<u32> = (1..=12).filter(|m| fields.months & (1 << m) != 0).collect();
+    let skipped: Vec<u32> = selected
+        .iter()
+        .copied()
+        .filter(|&m| !fields.fires_in_month(m))
+        .collect();
+    if skipped.is_empty() || skipped.len() == selected.len() {
+        return None;
+    }
+    let names: Vec<&str> = skipped
+        .iter()
+        .map(|&m| MONTH_FULL[(m - 1) as usize])
+        .collect();
+    let list = match names.as_slice() {
+        [one] => capitalize(one),
+        [rest @ .., last] => format!(
+            "{} and {}",
+            rest.iter()
+                .map(|n| capitalize(n))
+                .collect::<Vec<_>>()
+                .join(", "),
+            capitalize(last)
+        ),
+        [] => return None,
+    };
+    Some(CronWarning {
+        start,
+        end: start + dom_text.len(),
+        message: format!(
+            "no day in {list} matches day-of-month `{dom_text}`, so the job skips {}",
+            if skipped.len() == 1 {
+                "that month"
+            } else {
+                "those months"
+            }
+        ),
+        hint: Some("for the last day of every month, use `L`".into()),
+    })
+}
+
+fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_ascii_uppercase().to_string() + chars.as_str()
+    })
 }
 
 /// The fields of `text` with their byte offsets.

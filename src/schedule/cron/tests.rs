@@ -314,6 +314,37 @@ fn fixed_time_is_five_fields_with_fixed_minute_and_hour() {
 }
 
 #[test]
+fn months_without_a_matching_day_are_named() {
+    // {expression, expected warning messages}
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "0 0 31 * *",
+            &[
+                "no day in February, April, June, September and November matches day-of-month `31`, so the job skips those months",
+            ],
+        ),
+        (
+            "0 0 30 * *",
+            &["no day in February matches day-of-month `30`, so the job skips that month"],
+        ),
+        (
+            "0 0 30 1-3 *",
+            &["no day in February matches day-of-month `30`, so the job skips that month"],
+        ),
+        ("0 0 29 2 *", &[]),
+        ("0 0 L * *", &[]),
+        ("0 0 31 jan,mar *", &[]),
+    ];
+    for &(text, expected) in cases {
+        let expr = CronExpr::parse(text).unwrap_or_else(|e| panic!("`{text}`: {e}"));
+        let got: Vec<&str> = expr.warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(got, expected, "`{text}`");
+    }
+    let span = CronExpr::parse("0 0 31 * *").map(|e| (e.warnings[0].start, e.warnings[0].end));
+    assert_eq!(span, Ok((4, 6)));
+}
+
+#[test]
 fn missing_parts_point_at_their_separator() {
     // {expression, expected (start, end, message)}
     let cases: &[(&str, Warned)] = &[

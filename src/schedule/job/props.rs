@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use proptest::prelude::*;
 
 use crate::schedule::dst::{self, Resolved};
-use crate::schedule::{CronExpr, JobSchedule, Schedule};
+use crate::schedule::{CronExpr, DstNote, JobSchedule, Schedule};
 
 const ZONES: [Tz; 8] = [
     Tz::UTC,
@@ -77,12 +77,62 @@ fn check(expr: &CronExpr, tz: Tz, t: DateTime<Utc>, step: TimeDelta, scan: TimeD
         n > t,
         "`{text}` in {tz}: next_after({t}) = {n} is not later"
     );
-    if fire.dst.is_none() {
-        let wall = dst::wall_at(tz, n);
-        assert!(
-            expr.matches(wall),
-            "`{text}` in {tz}: {n} (wall {wall}) does not match"
-        );
+    // The run's wall time matches, and a DST note says truthfully what happened to it.
+    let resolved = |wall| dst::resolve(tz, wall);
+    match fire.dst {
+        None => {
+            let wall = dst::wall_at(tz, n);
+            assert!(
+                expr.matches(wall),
+                "`{text}` in {tz}: {n} (wall {wall}) does not match"
+            );
+        }
+        Some(DstNote::MovedFromGap { wall }) => {
+            assert!(
+                expr.is_fixed_time() && expr.matches(wall),
+                "`{text}` in {tz}: moved {wall}"
+            );
+            assert!(
+                matches!(resolved(wall), Resolved::Gap { transition, .. } if transition == n),
+                "`{text}` in {tz}: {wall} moved to {n}, which is not the end of its gap"
+            );
+        }
+        Some(DstNote::FirstOfRepeat { wall }) => {
+            assert!(expr.matches(wall), "`{text}` in {tz}: first pass of {wall}");
+            assert!(
+                matches!(resolved(wall), Resolved::Repeat { first, .. } if first == n),
+                "`{text}` in {tz}: {n} is not the first pass of {wall}"
+            );
+        }
+        Some(DstNote::SecondOfRepeat { wall }) => {
+            assert!(
+                !expr.is_fixed_time() && expr.matches(wall),
+                "`{text}` in {tz}: second pass of {wall}"
+            );
+            assert!(
+                matches!(resolved(wall), Resolved::Repeat { second, .. } if second == n),
+                "`{text}` in {tz}: {n} is not the second pass of {wall}"
+            );
+        }
+    }
+    // A fixed-time job catches up a skipped wall time at the jump: no gap strictly between
+    // t and n may hide a matching wall time.
+    if expr.is_fixed_time() {
+        let gaps = dst::transitions(tz, t, n)
+            .into_iter()
+            .filter(|tr| tr.after > tr.before && tr.at < n);
+        for tr in gaps {
+            let gap_start = tr.at.naive_utc() + TimeDelta::seconds(i64::from(tr.before));
+            let gap_end = tr.at.naive_utc() + TimeDelta::seconds(i64::from(tr.after));
+            let hidden = expr
+                .next_wall_after(gap_start - TimeDelta::seconds(1))
+                .filter(|w| *w < gap_end);
+            assert_eq!(
+                hidden, None,
+                "`{text}` in {tz}: from {t}, the gap at {} hides a run before {n}",
+                tr.at
+            );
+        }
     }
     if let Some(after) = s.next_after(n) {
         assert!(
@@ -126,6 +176,22 @@ proptest! {
         let expr = CronExpr::parse(&text).unwrap_or_else(|e| panic!("`{text}`: {e}"));
         prop_assume!(expr.fires_ever());
         let t = instant(tz, uniform, near, pick, shift);
+        check(&expr, tz, t, TimeDelta::minutes(1), TimeDelta::days(2));
+    }
+
+    #[test]
+    fn daily_runs_around_dst_changes(
+        m in prop::sample::select(&["0", "15,45", "10-20", "30", "*/20", "*"][..]),
+        h in prop::sample::select(&["1", "2", "1-3", "0,1,2,3", "*/2", "*"][..]),
+        tz in prop::sample::select(&ZONES[1..6]),
+        pick in 0usize..8,
+        shift in -4 * 3600i64..4 * 3600,
+    ) {
+        // Every day matches, so the change day always does: this is where the DST rules
+        // (catch up a skipped time, run a repeated one once or twice) are exercised.
+        let text = format!("{m} {h} * * *");
+        let expr = CronExpr::parse(&text).unwrap_or_else(|e| panic!("`{text}`: {e}"));
+        let t = instant(tz, 0, true, pick, shift);
         check(&expr, tz, t, TimeDelta::minutes(1), TimeDelta::days(2));
     }
 

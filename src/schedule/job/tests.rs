@@ -495,6 +495,31 @@ fn new_york_fall_back() {
                 "2026-11-02T06:30:00Z",
             ],
         ),
+        // From inside the first pass, after its 01:30: the second pass's 01:30 is next.
+        (
+            "0 30 1 * * *",
+            "America/New_York",
+            "2026-11-01T05:45:00Z",
+            &["2026-11-01T06:30:00Z"],
+        ),
+        // A day ahead of the change, the repeat is still seen.
+        (
+            "0 30 1 * * *",
+            "America/New_York",
+            "2026-10-31T06:00:00Z",
+            &["2026-11-01T05:30:00Z", "2026-11-01T06:30:00Z"],
+        ),
+        // Seconds straight through the change.
+        (
+            "*/10 * * * * *",
+            "America/New_York",
+            "2026-11-01T05:59:45Z",
+            &[
+                "2026-11-01T05:59:50Z",
+                "2026-11-01T06:00:00Z",
+                "2026-11-01T06:00:10Z",
+            ],
+        ),
     ]);
 }
 
@@ -1083,4 +1108,13 @@ fn dst_traps_name_skipped_and_repeated_times() {
             s.tz
         );
     }
+    let ended = JobSchedule {
+        end: Some(t("2026-06-01T00:00:00Z")),
+        ..cron("30 1 * * *", "America/New_York")
+    };
+    assert_eq!(
+        ended.dst_traps(from, year),
+        vec![],
+        "a change after `end` is no trap"
+    );
 }
