@@ -15,6 +15,9 @@ pub trait Clock: Send + Sync + 'static {
 
 /// The wall clock. After a wake-up the runtime always re-reads it, so a wall clock that
 /// jumped (NTP, a suspended machine) shows up as lateness, handled by `misfire_grace`.
+/// The sleep itself runs on tokio's monotonic timer, which does not count time a machine
+/// spends suspended: a laptop that sleeps through a slot wakes late and logs a misfire.
+/// Dynos are never suspended, so this only matters when running locally.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
