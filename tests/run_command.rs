@@ -44,7 +44,7 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn exit_codes_pass_through() {
-    let dir = fixture("run_jobs");
+    let dir = fixture("clock_run_jobs");
     let cases: &[(&str, i32, &str)] = &[
         ("greet", 0, "event=succeeded"),
         ("exits-three", 3, "event=failed"),
@@ -72,7 +72,7 @@ fn exit_codes_pass_through() {
 
 #[test]
 fn output_and_env_are_the_clocks() {
-    let output = clockctl(&fixture("run_jobs"), &["run", "greet"]);
+    let output = clockctl(&fixture("clock_run_jobs"), &["run", "greet"]);
     let stdout = text(&output.stdout);
     assert!(
         stdout.contains(
@@ -84,7 +84,7 @@ fn output_and_env_are_the_clocks() {
 
 #[test]
 fn the_file_can_be_named() {
-    let file = fixture("run_jobs").join("clock.yml");
+    let file = fixture("clock_run_jobs").join("clock.yml");
     let elsewhere = tempfile::tempdir().expect("temp dir");
     let output = clockctl(
         elsewhere.path(),
@@ -100,7 +100,7 @@ fn the_file_can_be_named() {
 
 #[test]
 fn an_unknown_job_lists_the_jobs() {
-    let output = clockctl(&fixture("run_jobs"), &["run", "nope"]);
+    let output = clockctl(&fixture("clock_run_jobs"), &["run", "nope"]);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "stderr:\n{stderr}");
     assert!(
