@@ -44,7 +44,7 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn exit_codes_pass_through() {
-    let dir = fixture("run_jobs");
+    let dir = fixture("clock_run_jobs");
     let cases: &[(&str, i32, &str)] = &[
         ("greet", 0, "event=succeeded"),
         ("exits-three", 3, "event=failed"),
@@ -72,7 +72,7 @@ fn exit_codes_pass_through() {
 
 #[test]
 fn output_and_env_are_the_clocks() {
-    let output = clockctl(&fixture("run_jobs"), &["run", "greet"]);
+    let output = clockctl(&fixture("clock_run_jobs"), &["run", "greet"]);
     let stdout = text(&output.stdout);
     assert!(
         stdout.contains(
@@ -84,7 +84,7 @@ fn output_and_env_are_the_clocks() {
 
 #[test]
 fn the_file_can_be_named() {
-    let file = fixture("run_jobs").join("clock.yml");
+    let file = fixture("clock_run_jobs").join("clock.yml");
     let elsewhere = tempfile::tempdir().expect("temp dir");
     let output = clockctl(
         elsewhere.path(),
@@ -100,7 +100,7 @@ fn the_file_can_be_named() {
 
 #[test]
 fn an_unknown_job_lists_the_jobs() {
-    let output = clockctl(&fixture("run_jobs"), &["run", "nope"]);
+    let output = clockctl(&fixture("clock_run_jobs"), &["run", "nope"]);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "stderr:\n{stderr}");
     assert!(
@@ -108,7 +108,7 @@ fn an_unknown_job_lists_the_jobs() {
         "stderr:\n{stderr}"
     );
     assert!(
-        stderr.contains("greet, exits-three, hangs, disabled-one"),
+        stderr.contains("greet, exits-three, hangs, disabled-one, waits"),
         "stderr:\n{stderr}"
     );
     assert!(output.stdout.is_empty(), "nothing ran");
@@ -124,4 +124,67 @@ fn an_invalid_file_runs_nothing() {
         "stderr:\n{stderr}"
     );
     assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn ctrl_c_stops_the_job_and_exits_143() {
+    use std::io::{BufRead as _, BufReader};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clockctl"))
+        .args(["run", "waits"])
+        .current_dir(fixture("clock_run_jobs"))
+        .env_remove("CLOCK_CONFIG")
+        .env_remove("CLOCK_LOG_FORMAT")
+        .env_remove("CLOCK_LOG_LEVEL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start clockctl");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.contains("line=waiting")) {
+        match lines.recv_timeout(BOUND) {
+            Ok(line) => seen.push(line),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the job never started; saw {seen:#?}");
+            }
+        }
+    }
+    let pid = libc::pid_t::try_from(child.id()).expect("a pid");
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe {
+        libc::kill(pid, libc::SIGINT);
+    }
+    let deadline = Instant::now() + BOUND;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("clockctl run did not stop within {BOUND:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // The reader ends at end-of-file, which closes the channel.
+    while let Ok(line) = lines.recv_timeout(BOUND) {
+        seen.push(line);
+    }
+    assert_eq!(status.code(), Some(143), "output:\n{}", seen.join("\n"));
+    assert!(
+        seen.iter()
+            .any(|l| l.contains("event=killed") && l.contains("reason=stopped")),
+        "output:\n{}",
+        seen.join("\n")
+    );
 }

@@ -21,7 +21,7 @@ use crate::runtime::{self, LocalGate, Plan, SystemClock};
 
 /// Runs the jobs of a clock.yml on schedule until SIGTERM or SIGINT.
 #[derive(Debug, Parser)]
-#[command(name = "clock", version, about)]
+#[command(name = "clock", version)]
 pub struct ClockArgs {
     /// The schedule to run.
     #[arg(

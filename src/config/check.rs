@@ -36,6 +36,16 @@ pub(super) struct Checker<'a> {
     diagnostics: Vec<Diagnostic>,
     /// Errors and warnings past [`MAX_DIAGNOSTICS`], counted but not kept.
     dropped: (usize, usize),
+    /// What the schedule engine found for each distinct cron schedule: large files repeat
+    /// the same few expressions, and these scans dominate checking time.
+    pub cron_facts: std::collections::HashMap<String, CronFacts>,
+}
+
+/// The (pure, costly) facts about one cron schedule that warnings need.
+#[derive(Debug, Clone, Default)]
+pub(super) struct CronFacts {
+    pub min_gap: Option<Option<Duration>>,
+    pub dst_traps: Option<Vec<crate::schedule::DstTrap>>,
 }
 
 /// Parses and checks a whole file. See [`super::parse`].
@@ -46,6 +56,7 @@ pub(super) fn check(source: &str, now: DateTime<Utc>) -> Parsed {
         index: LineIndex::new(source),
         diagnostics: Vec::new(),
         dropped: (0, 0),
+        cron_facts: std::collections::HashMap::new(),
     };
     let config = checker.check_file();
     let mut diagnostics = checker.diagnostics;

@@ -22,24 +22,26 @@ pub(super) fn render(diagnostic: &Diagnostic, file: &str, source: &str) -> Strin
         diagnostic.message
     );
     if let Some(text) = line_text(source, diagnostic.line) {
-        let chars: Vec<char> = text.chars().map(visible).collect();
-        let column = (diagnostic.column.max(1) as usize - 1).min(chars.len());
-        let (from, to) = if chars.len() > MAX_SHOWN {
+        // Work on the shown window only: a hostile file can have one multi-megabyte line.
+        let count = text.chars().count();
+        let column = (diagnostic.column.max(1) as usize - 1).min(count);
+        let (from, to) = if count > MAX_SHOWN {
             let from = column.saturating_sub(CONTEXT_BEFORE);
-            (from, (from + MAX_SHOWN).min(chars.len()))
+            (from, (from + MAX_SHOWN).min(count))
         } else {
-            (0, chars.len())
+            (0, count)
         };
-        let mut shown: String = chars[from..to].iter().collect();
-        let mut prefix: String = chars[from..column]
-            .iter()
-            .map(|&c| if c == '\t' { '\t' } else { ' ' })
+        let window = || text.chars().skip(from).map(visible);
+        let mut shown: String = window().take(to - from).collect();
+        let mut prefix: String = window()
+            .take(column - from)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
         if from > 0 {
             shown.insert_str(0, "...");
             prefix.insert_str(0, "   ");
         }
-        if to < chars.len() {
+        if to < count {
             shown.push_str("...");
         }
         let available = (to.max(column + 1)) - column;

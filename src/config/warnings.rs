@@ -15,12 +15,46 @@ use super::check::Checker;
 use super::fields::{Fields, ScheduleSource};
 use super::model::{Job, Overlap};
 use super::{duration, when};
-use crate::schedule::{AtTime, DstTrapKind, Schedule};
+use crate::schedule::{AtTime, DstTrap, DstTrapKind, Schedule};
+
+/// What identifies a cron schedule's facts: everything but the job's jitter.
+fn facts_key(job: &Job) -> String {
+    let schedule = &job.schedule;
+    let expression = match &schedule.schedule {
+        Schedule::Cron(expr) => expr.as_str(),
+        _ => "",
+    };
+    format!(
+        "{expression}|{}|{:?}|{:?}",
+        schedule.tz.name(),
+        schedule.start,
+        schedule.end
+    )
+}
 
 /// How far ahead DST traps are looked for.
 const DST_HORIZON: Duration = Duration::from_secs(366 * 86_400);
 
 impl Checker<'_> {
+    /// [`crate::schedule::JobSchedule::dst_traps`] over the next year, once per distinct cron schedule.
+    fn dst_traps(&mut self, job: &Job) -> Vec<DstTrap> {
+        let now = self.now;
+        let facts = self.cron_facts.entry(facts_key(job)).or_default();
+        facts
+            .dst_traps
+            .get_or_insert_with(|| job.schedule.dst_traps(now, DST_HORIZON))
+            .clone()
+    }
+
+    /// [`crate::schedule::JobSchedule::min_gap`], once per distinct cron schedule.
+    fn min_gap(&mut self, job: &Job) -> Option<Duration> {
+        if !matches!(job.schedule.schedule, Schedule::Cron(_)) {
+            return job.schedule.min_gap();
+        }
+        let facts = self.cron_facts.entry(facts_key(job)).or_default();
+        *facts.min_gap.get_or_insert_with(|| job.schedule.min_gap())
+    }
+
     /// Adds every warning about `job`, placed at the values in `fields`.
     pub(super) fn warn_about(&mut self, job: &Job, fields: &Fields) {
         let Some((_, Some(written))) = &fields.schedule else {
@@ -39,7 +73,7 @@ impl Checker<'_> {
                     self.warning(&span, format!("cron: {}", warning.message), warning.hint);
                 }
                 let mut seen = BTreeSet::new();
-                for trap in job.schedule.dst_traps(self.now, DST_HORIZON) {
+                for trap in self.dst_traps(job) {
                     let day = trap.wall.date();
                     if !seen.insert((day, trap.kind == DstTrapKind::Gap)) {
                         continue;
@@ -84,7 +118,11 @@ impl Checker<'_> {
                                 "at: {} does not exist in {zone}: the clocks skip it when DST starts",
                                 when::format(*at)
                             ),
-                            Some("it runs just after the jump; give an offset to say exactly when".into()),
+                            Some(
+                                "it moves forward by the length of the jump (02:30 becomes 03:30); \
+                                 give an offset to say exactly when"
+                                    .into(),
+                            ),
                         ),
                         LocalResult::Ambiguous(..) => self.warning(
                             &written.span,
@@ -102,7 +140,7 @@ impl Checker<'_> {
         }
         // `min_gap` scans the schedule: only ask when there is a timeout to compare.
         if let Some(timeout) = &fields.timeout
-            && let Some(gap) = job.schedule.min_gap()
+            && let Some(gap) = self.min_gap(job)
             && timeout.value >= gap
         {
             let consequence = match job.overlap {

@@ -15,6 +15,10 @@ pub trait Clock: Send + Sync + 'static {
 
 /// The wall clock. After a wake-up the runtime always re-reads it, so a wall clock that
 /// jumped (NTP, a suspended machine) shows up as lateness, handled by `misfire_grace`.
+/// The sleep itself runs on tokio's monotonic timer, which does not count time a machine
+/// spends suspended: after a laptop sleeps, the slot the clock was waiting for fires late
+/// by the time slept (and is skipped as a misfire when that is past the grace); later
+/// slots are on time again. Dynos are never suspended, so this only matters locally.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 

@@ -19,6 +19,9 @@ use crate::config::Overlap;
 use crate::exec::{Control, Executor, Outcome, RunControl, RunSpec};
 use crate::schedule::{DstNote, Fire};
 
+/// How many missed slots one misfire walks one by one before it leaps ahead.
+const MAX_COUNTED_MISSES: u64 = 100_000;
+
 /// After the final SIGKILL at shutdown, how long the clock still waits for runs to
 /// report before it exits anyway.
 const AFTER_KILL_WAIT: Duration = Duration::from_secs(5);
@@ -203,12 +206,23 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         let mut due = fire;
         let mut passed: u64 = 0;
         let mut last_passed = None;
+        let mut uncounted = false;
         let mut next = state.spec.timetable().next_after(due.at);
         while let Some(later) = next.filter(|later| later.at <= now) {
             passed += 1;
             last_passed = Some(due.slot);
             due = later;
-            next = state.spec.timetable().next_after(later.at);
+            next = if passed == MAX_COUNTED_MISSES {
+                // A wall clock that jumped by years: leap to the grace window instead of
+                // walking every slot in between (the count becomes a lower bound).
+                uncounted = true;
+                let grace = chrono::Duration::from_std(state.spec.job.misfire_grace)
+                    .unwrap_or(chrono::TimeDelta::MAX);
+                let resume = (now - grace).max(later.at);
+                state.spec.timetable().next_after(resume)
+            } else {
+                state.spec.timetable().next_after(later.at)
+            };
         }
         state.next = next;
         if let Some(fire) = next {
@@ -232,6 +246,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 fire.slot,
                 last,
                 missed,
+                uncounted,
                 report::late_ms(due.at, now),
             );
         }

@@ -244,13 +244,22 @@ pub fn skipped(job: &str, slot: DateTime<Utc>, reason: SkipReason, attempt: Opti
 
 /// Slots the clock reached too late: `missed` of them, the first at `first`, the last
 /// at `last`, and how late the clock was for the last.
-pub fn missed(job: &str, first: DateTime<Utc>, last: DateTime<Utc>, missed: u64, late_ms: u64) {
+/// When `uncounted`, `missed` is a lower bound: more slots were passed than counted.
+pub fn missed(
+    job: &str,
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    missed: u64,
+    uncounted: bool,
+    late_ms: u64,
+) {
     tracing::warn!(
         event = "skipped",
         job,
         scheduled_for = rfc3339(first).as_str(),
         reason = "misfire",
         missed,
+        missed_at_least = uncounted.then_some(true),
         last_missed = rfc3339(last).as_str(),
         late_ms,
     );

@@ -698,3 +698,25 @@ async fn a_slot_moved_by_dst_says_so_when_it_starts() {
         Some("2026-03-08T02:30:00")
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_jump_of_days_leaps_instead_of_walking_every_slot() {
+    let h = Harness::start(vec![every(job("tick"), 1)], &[]);
+    h.pass(0).await;
+    h.clock.jump(10 * 86_400);
+    h.pass(1).await;
+    // At tokio 1 s the clock reads 10 days and 1 s: that slot runs, once.
+    let started = h.events("started");
+    assert_eq!(started.len(), 1);
+    assert_eq!(started[0].get("scheduled_for"), Some(at(10 * 86_400 + 1)));
+    let skipped = h.events("skipped");
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0].get("missed_at_least").as_deref(), Some("true"));
+    let missed: u64 = skipped[0]
+        .get("missed")
+        .and_then(|m| m.parse().ok())
+        .expect("missed");
+    // 100,000 walked, then the 30 s grace window walked again up to the slot that runs.
+    assert_eq!(missed, 100_000 + 30);
+    assert_eq!(skipped[0].get("last_missed"), Some(at(10 * 86_400)));
+}
