@@ -844,6 +844,35 @@ mod tests {
         }
     }
 
+    #[test]
+    fn findings_past_the_cap_are_counted_in_one() {
+        let duplicates = format!(
+            "jobs:\n{}",
+            "  a:\n    every: 1m\n    command: x\n".repeat(301)
+        );
+        let parsed = check(&duplicates, now());
+        assert_eq!(parsed.diagnostics.len(), MAX_DIAGNOSTICS + 1);
+        let last = parsed.diagnostics.last().expect("summary");
+        assert_eq!(
+            last.message,
+            "100 more problems not shown (100 errors, 0 warnings)"
+        );
+        assert_eq!(last.severity, Severity::Error);
+
+        // Warnings past the cap do not make the file invalid.
+        let past: String = (0..300)
+            .map(|i| format!("  j{i}:\n    at: 2020-01-01T00:00:00Z\n    command: x\n"))
+            .collect();
+        let parsed = check(&format!("jobs:\n{past}"), now());
+        let last = parsed.diagnostics.last().expect("summary");
+        assert_eq!(
+            last.message,
+            "100 more problems not shown (0 errors, 100 warnings)"
+        );
+        assert_eq!(last.severity, Severity::Warning);
+        assert!(parsed.config.is_some());
+    }
+
     proptest::proptest! {
         /// Whatever the text, parsing returns, and every diagnostic points inside the file.
         #[test]
