@@ -612,6 +612,15 @@ mod tests {
                 vec![error(5, 14, 5, "enabled must be true or false, not text")],
             ),
             (
+                job("    enabled: yes\n"),
+                vec![error(
+                    5,
+                    14,
+                    3,
+                    "enabled must be true or false, not \"yes\"",
+                )],
+            ),
+            (
                 job("    timezone: Mars/Base\n"),
                 vec![error(5, 15, 9, "unknown time zone \"Mars/Base\"")],
             ),
