@@ -242,3 +242,8 @@ fn bad_flags_are_usage_errors() {
 fn an_unquoted_cron_star_gets_a_quoting_hint() {
     check("validate_unquoted_cron_star", &[], 1, true);
 }
+
+#[test]
+fn an_alias_bomb_found_by_fuzzing_stops_with_an_error() {
+    check("validate_alias_bomb_from_fuzzing", &[], 1, true);
+}

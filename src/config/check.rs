@@ -612,6 +612,15 @@ mod tests {
                 vec![error(5, 14, 5, "enabled must be true or false, not text")],
             ),
             (
+                job("    enabled: yes\n"),
+                vec![error(
+                    5,
+                    14,
+                    3,
+                    "enabled must be true or false, not \"yes\"",
+                )],
+            ),
+            (
                 job("    timezone: Mars/Base\n"),
                 vec![error(5, 15, 9, "unknown time zone \"Mars/Base\"")],
             ),
@@ -842,6 +851,35 @@ mod tests {
             assert!(parsed.config.is_none(), "{source:?}");
             assert!(!parsed.diagnostics.is_empty(), "{source:?}");
         }
+    }
+
+    #[test]
+    fn findings_past_the_cap_are_counted_in_one() {
+        let duplicates = format!(
+            "jobs:\n{}",
+            "  a:\n    every: 1m\n    command: x\n".repeat(301)
+        );
+        let parsed = check(&duplicates, now());
+        assert_eq!(parsed.diagnostics.len(), MAX_DIAGNOSTICS + 1);
+        let last = parsed.diagnostics.last().expect("summary");
+        assert_eq!(
+            last.message,
+            "100 more problems not shown (100 errors, 0 warnings)"
+        );
+        assert_eq!(last.severity, Severity::Error);
+
+        // Warnings past the cap do not make the file invalid.
+        let past: String = (0..300)
+            .map(|i| format!("  j{i}:\n    at: 2020-01-01T00:00:00Z\n    command: x\n"))
+            .collect();
+        let parsed = check(&format!("jobs:\n{past}"), now());
+        let last = parsed.diagnostics.last().expect("summary");
+        assert_eq!(
+            last.message,
+            "100 more problems not shown (0 errors, 100 warnings)"
+        );
+        assert_eq!(last.severity, Severity::Warning);
+        assert!(parsed.config.is_some());
     }
 
     proptest::proptest! {

@@ -208,8 +208,19 @@ impl Checker<'_> {
                 }
             }
             "description" => fields.description = self.text(key, value),
-            "enabled" => match value.value {
-                Value::Bool(b) => fields.enabled = Some(b),
+            "enabled" => match &value.value {
+                Value::Bool(b) => fields.enabled = Some(*b),
+                // YAML 1.1 read these as booleans; YAML 1.2 (and we) read them as text.
+                Value::Str(text)
+                    if ["yes", "no", "on", "off", "y", "n"]
+                        .contains(&text.to_ascii_lowercase().as_str()) =>
+                {
+                    self.error(
+                        &value.span,
+                        format!("enabled must be true or false, not \"{text}\""),
+                        Some("write true or false; YAML 1.2 reads yes/no/on/off as text".into()),
+                    );
+                }
                 _ => self.wrong_type(key, "true or false", value),
             },
             "jitter" => fields.jitter = self.duration_value(key, value, true),

@@ -192,6 +192,7 @@ mod tests {
             ("schedule", None),
             ("x", None),
         ];
+        assert_eq!(closest(&"command".repeat(10_000), keys), None);
         for (from, expected) in table {
             assert_eq!(closest(from, keys), *expected, "{from:?}");
         }

@@ -18,9 +18,9 @@ use super::source::{LineIndex, Span};
 const MAX_DEPTH: usize = 24;
 /// Enough nodes for tens of thousands of jobs; bounds the work an alias bomb can cause.
 const MAX_NODES: usize = 1_000_000;
-/// Replayed alias events across the file: enough for `<<: *common` in thousands of jobs,
+/// Replayed alias events across the file: enough for `<<: *common` (ten values) in 2,000 jobs,
 /// few enough that an alias bomb fails in well under a second.
-const MAX_ALIAS_REPLAY: usize = 50_000;
+const MAX_ALIAS_REPLAY: usize = 20_000;
 
 /// A YAML value with the byte range it was written at.
 #[derive(Debug, Clone, PartialEq)]

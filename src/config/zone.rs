@@ -87,4 +87,9 @@ mod tests {
             assert_eq!(parse(from), Err(*expected), "{from}");
         }
     }
+
+    #[test]
+    fn huge_names_get_no_suggestion() {
+        assert_eq!(parse(&"x".repeat(100_000)), Err(None));
+    }
 }
