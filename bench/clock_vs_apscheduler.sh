@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks the `clock` binary against APScheduler 3.x's BlockingScheduler doing the same
-# work (a script, not a test; never run in CI). Results go in docs/benchmarks/clock.md.
+# work (a script, not a test; never run in CI). Results go in docs/BENCHMARKS.md.
 #
 #   bash bench/clock_vs_apscheduler.sh            # from the repo root
 #   DURATION=30 JOBS=20 CRON_JOBS=10000 bash bench/clock_vs_apscheduler.sh

@@ -5,7 +5,7 @@
 //! as the clock's runtime does, so DST transitions are crossed) for at least a fixed wall
 //! time, and prints calls per second. Then it parses and validates 10,000 jobs (a mix of
 //! expressions, each with a jitter, so `min_gap` runs too) and prints the total time.
-//! Results are recorded in docs/benchmarks/schedule.md.
+//! Results are recorded in docs/BENCHMARKS.md.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

@@ -4,7 +4,7 @@
 //! every part of the checker runs. Prints the best and median of several timed parses,
 //! in wall time and in this thread's CPU time, next to serde-saphyr alone. With
 //! `--write PATH` it also writes the file, to time `clockctl validate PATH` end to end
-//! (see docs/benchmarks/validate.md).
+//! (see docs/BENCHMARKS.md).
 //!
 //! `cargo run --release --example bench_validate [-- --jobs N --runs R --write PATH]`
 

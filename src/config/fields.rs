@@ -265,7 +265,7 @@ impl Checker<'_> {
                     Some(near) => format!("did you mean \"{near}\"?"),
                     None if in_defaults => format!("defaults may set {}", list(&SETTING_KEYS)),
                     None => "a job's keys are command, one of cron/every/at, and the settings \
-                             in docs/readme/clock-yml.md"
+                             in the README's clock.yml reference"
                         .to_owned(),
                 };
                 self.error(
