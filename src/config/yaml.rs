@@ -8,9 +8,9 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::options::DuplicateKeyPolicy;
-use serde_saphyr::{Location, MessageFormatter, Spanned, UserMessageFormatter};
+use serde_saphyr::{Location, MessageFormatter, UserMessageFormatter};
 
 use super::source::{LineIndex, Span};
 
@@ -88,8 +88,11 @@ pub(super) fn read_tree(source: &str) -> Result<Node, YamlError> {
         with_snippet: false,
     };
     let index = LineIndex::new(source);
-    match serde_saphyr::from_str_with_options::<Option<Spanned<Raw>>>(source, options) {
-        Ok(Some(raw)) => Ok(into_node(raw, &index)),
+    let read = serde_saphyr::with_deserializer_from_str_with_options(source, options, |de| {
+        de::DeserializeSeed::deserialize(OptionalNodeSeed { index: &index }, de)
+    });
+    match read {
+        Ok(Some(node)) => Ok(node),
         Ok(None) => Ok(Node {
             value: Value::Null,
             span: 0..0,
@@ -98,101 +101,216 @@ pub(super) fn read_tree(source: &str) -> Result<Node, YamlError> {
     }
 }
 
-/// What serde-saphyr hands us: values wrapped in [`Spanned`].
-enum Raw {
-    Null,
-    Bool(bool),
-    Int(i128),
-    Float(f64),
-    Str(String),
-    Seq(Vec<Spanned<Raw>>),
-    Map(Vec<(Spanned<Raw>, Spanned<Raw>)>),
+// Reading the tree. serde-saphyr hands out a node's location only through its `Spanned<T>`
+// protocol: a newtype named `__yaml_spanned` that it answers with a struct-like map of
+// `{marker, value, referenced, defined}`. `Spanned<T>` itself reads all four fields (an
+// owned `String` for the marker key and two full locations per node) and would need a
+// second pass to turn into `Node`s; speaking the protocol here builds each `Node` in one
+// step and reads only the value and the `referenced` location. It is the same protocol
+// `Spanned<T>` uses, so a serde-saphyr upgrade that changed it would fail the tests
+// below (every node's byte range is pinned there), not silently lose positions.
+
+/// The newtype name serde-saphyr's deserializer answers with a node's location.
+const SPANNED_NEWTYPE: &str = "__yaml_spanned";
+/// The fields of that answer, in the order serde-saphyr gives them.
+const SPANNED_FIELDS: &[&str] = &[
+    "__serde_saphyr_private_spanned",
+    "value",
+    "referenced",
+    "defined",
+];
+
+/// The whole document: `None` when it is empty.
+struct OptionalNodeSeed<'i, 'a> {
+    index: &'i LineIndex<'a>,
 }
 
-impl<'de> Deserialize<'de> for Raw {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Raw, D::Error> {
-        deserializer.deserialize_any(RawVisitor)
+impl<'de> de::DeserializeSeed<'de> for OptionalNodeSeed<'_, '_> {
+    type Value = Option<Node>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<Node>, D::Error> {
+        deserializer.deserialize_option(OptionalNodeVisitor { index: self.index })
     }
 }
 
-struct RawVisitor;
+struct OptionalNodeVisitor<'i, 'a> {
+    index: &'i LineIndex<'a>,
+}
 
-impl<'de> Visitor<'de> for RawVisitor {
-    type Value = Raw;
+impl<'de> Visitor<'de> for OptionalNodeVisitor<'_, '_> {
+    type Value = Option<Node>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a YAML document")
+    }
+    fn visit_none<E>(self) -> Result<Option<Node>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Option<Node>, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<Node>, D::Error> {
+        NodeSeed { index: self.index }
+            .deserialize(deserializer)
+            .map(Some)
+    }
+}
+
+/// One node with its byte range.
+#[derive(Clone, Copy)]
+struct NodeSeed<'i, 'a> {
+    index: &'i LineIndex<'a>,
+}
+
+impl<'de> de::DeserializeSeed<'de> for NodeSeed<'_, '_> {
+    type Value = Node;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node, D::Error> {
+        deserializer.deserialize_newtype_struct(SPANNED_NEWTYPE, self)
+    }
+}
+
+impl<'de> Visitor<'de> for NodeSeed<'_, '_> {
+    type Value = Node;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any YAML value")
     }
-    fn visit_unit<E>(self) -> Result<Raw, E> {
-        Ok(Raw::Null)
-    }
-    fn visit_none<E>(self) -> Result<Raw, E> {
-        Ok(Raw::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Raw, D::Error> {
-        Raw::deserialize(deserializer)
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Raw, E> {
-        Ok(Raw::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Raw, E> {
-        Ok(Raw::Int(v.into()))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Raw, E> {
-        Ok(Raw::Int(v.into()))
-    }
-    fn visit_i128<E>(self, v: i128) -> Result<Raw, E> {
-        Ok(Raw::Int(v))
-    }
-    fn visit_u128<E>(self, v: u128) -> Result<Raw, E> {
-        Ok(Raw::Int(i128::try_from(v).unwrap_or(i128::MAX)))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
-        Ok(Raw::Float(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Raw, E> {
-        Ok(Raw::Str(v.to_owned()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Raw, E> {
-        Ok(Raw::Str(v))
-    }
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Raw, E> {
-        Ok(Raw::Str(String::from_utf8_lossy(v).into_owned()))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Raw::Seq(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(key) = map.next_key()? {
-            let value = map.next_value()?;
-            entries.push((key, value));
-        }
-        Ok(Raw::Map(entries))
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node, D::Error> {
+        deserializer.deserialize_struct(SPANNED_NEWTYPE, SPANNED_FIELDS, SpannedVisitor(self))
     }
 }
 
-fn into_node(raw: Spanned<Raw>, index: &LineIndex<'_>) -> Node {
-    let span = span_of(&raw.referenced, index);
-    let value = match raw.value {
-        Raw::Null => Value::Null,
-        Raw::Bool(b) => Value::Bool(b),
-        Raw::Int(i) => Value::Int(i),
-        Raw::Float(f) => Value::Float(f),
-        Raw::Str(s) => Value::Str(s),
-        Raw::Seq(items) => Value::Seq(items.into_iter().map(|i| into_node(i, index)).collect()),
-        Raw::Map(entries) => Value::Map(
-            entries
-                .into_iter()
-                .map(|(k, v)| (into_node(k, index), into_node(v, index)))
-                .collect(),
-        ),
-    };
-    Node { value, span }
+/// Reads serde-saphyr's `{marker, value, referenced, defined}` answer into a [`Node`].
+struct SpannedVisitor<'i, 'a>(NodeSeed<'i, 'a>);
+
+impl<'de> Visitor<'de> for SpannedVisitor<'_, '_> {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut value = None;
+        let mut location = None;
+        while let Some(field) = map.next_key::<SpannedField>()? {
+            match field {
+                SpannedField::Value => value = Some(map.next_value_seed(ValueSeed(self.0))?),
+                SpannedField::Referenced => location = Some(map.next_value::<Location>()?),
+                SpannedField::Other => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+            // `defined` (where an alias's anchor is) is never needed: stop reading.
+            if value.is_some() && location.is_some() {
+                break;
+            }
+        }
+        let value = value.ok_or_else(|| de::Error::missing_field("value"))?;
+        let span = location.map_or(0..0, |location| span_of(&location, self.0.index));
+        Ok(Node { value, span })
+    }
+}
+
+enum SpannedField {
+    Value,
+    Referenced,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for SpannedField {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<SpannedField, D::Error> {
+        deserializer.deserialize_identifier(SpannedFieldVisitor)
+    }
+}
+
+struct SpannedFieldVisitor;
+
+impl Visitor<'_> for SpannedFieldVisitor {
+    type Value = SpannedField;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<SpannedField, E> {
+        Ok(match v {
+            "value" => SpannedField::Value,
+            "referenced" => SpannedField::Referenced,
+            _ => SpannedField::Other,
+        })
+    }
+}
+
+/// A node's value; its children are [`NodeSeed`]s.
+struct ValueSeed<'i, 'a>(NodeSeed<'i, 'a>);
+
+impl<'de> de::DeserializeSeed<'de> for ValueSeed<'_, '_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Int(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Int(v.into()))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+        Ok(Value::Int(v))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
+        Ok(Value::Int(i128::try_from(v).unwrap_or(i128::MAX)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::Str(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::Str(v))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {
+        Ok(Value::Str(String::from_utf8_lossy(v).into_owned()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(item) = seq.next_element_seed(self.0)? {
+            items.push(item);
+        }
+        items.shrink_to_fit();
+        Ok(Value::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
+        while let Some(key) = map.next_key_seed(self.0)? {
+            let value = map.next_value_seed(self.0)?;
+            entries.push((key, value));
+        }
+        entries.shrink_to_fit();
+        Ok(Value::Map(entries))
+    }
 }
 
 /// The byte range of a location: serde-saphyr gives byte offsets for string input, and
