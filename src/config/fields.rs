@@ -145,12 +145,12 @@ impl Checker<'_> {
     /// Reads the entries of a job map or of `defaults:`.
     pub(super) fn read_fields(&mut self, section: Section<'_>, entries: &[(Node, Node)]) -> Fields {
         let mut fields = Fields::default();
-        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
         for (key_node, value) in entries {
             let Some(key) = self.key_text(key_node) else {
                 continue;
             };
-            if let Some(first) = seen.get(&key) {
+            if let Some(first) = seen.get(key) {
                 let line = self.line_of(first);
                 self.error(
                     &key_node.span,
@@ -159,8 +159,8 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            seen.insert(key.clone(), key_node.span.clone());
-            self.read_field(section, &mut fields, &key, key_node, value);
+            seen.insert(key, key_node.span.clone());
+            self.read_field(section, &mut fields, key, key_node, value);
         }
         fields
     }
@@ -489,12 +489,12 @@ impl Checker<'_> {
             return None;
         };
         let mut env = BTreeMap::new();
-        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
         for (name_node, value_node) in entries {
             let Some(name) = self.key_text(name_node) else {
                 continue;
             };
-            if let Some(first) = seen.get(&name) {
+            if let Some(first) = seen.get(name) {
                 let line = self.line_of(first);
                 self.error(
                     &name_node.span,
@@ -503,8 +503,8 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            seen.insert(name.clone(), name_node.span.clone());
-            if !is_env_name(&name) {
+            seen.insert(name, name_node.span.clone());
+            if !is_env_name(name) {
                 self.error(
                     &name_node.span,
                     format!("env: \"{}\" is not a variable name", name.escape_debug()),
@@ -533,7 +533,7 @@ impl Checker<'_> {
                     continue;
                 }
             };
-            env.insert(name, text);
+            env.insert(name.to_owned(), text);
         }
         Some(env)
     }
