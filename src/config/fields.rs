@@ -361,7 +361,7 @@ impl Checker<'_> {
         allow_zero: bool,
     ) -> Option<At<Duration>> {
         let text = match &value.value {
-            Value::Str(s) => s.clone(),
+            Value::Str(s) => String::from(s.as_ref()),
             // A bare number: YAML reads it as a number, but we want to say *why* it is
             // wrong, so read its text and let the duration parser explain.
             Value::Int(_) | Value::Float(_) => self.source.get(value.span.clone())?.to_owned(),
@@ -396,7 +396,7 @@ impl Checker<'_> {
 
     fn date_time(&mut self, key: &str, value: &Node) -> Option<AtTime> {
         let text = match &value.value {
-            Value::Str(s) => s.as_str(),
+            Value::Str(s) => s.as_ref(),
             _ => {
                 self.wrong_type(key, "a date and time like 2026-12-31T23:30:00", value);
                 return None;
@@ -513,7 +513,7 @@ impl Checker<'_> {
                 continue;
             }
             let text = match &value_node.value {
-                Value::Str(s) => s.clone(),
+                Value::Str(s) => String::from(s.as_ref()),
                 // Numbers and booleans are kept exactly as written: `PORT: 0080` stays "0080".
                 Value::Int(_) | Value::Float(_) | Value::Bool(_) => self
                     .source
@@ -542,7 +542,7 @@ impl Checker<'_> {
     /// count as text, exactly as written (`command: true` runs `true`).
     pub(super) fn text(&mut self, key: &str, value: &Node) -> Option<String> {
         match &value.value {
-            Value::Str(s) => Some(s.clone()),
+            Value::Str(s) => Some(String::from(s.as_ref())),
             Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
                 self.source.get(value.span.clone()).map(str::to_owned)
             }
