@@ -21,7 +21,7 @@ use super::names::{MAX_JOB_NAME, NameError, check_job_name, closest, suggest_job
 use super::source::{LineIndex, Span};
 use super::yaml::{Node, Value, read_tree};
 use super::{Diagnostic, Parsed, Severity, duration, when};
-use crate::schedule::{AtTime, JobSchedule, Schedule, ScheduleError};
+use crate::schedule::{AtTime, CronExpr, JobSchedule, Schedule, ScheduleError};
 
 const TOP_KEYS: [&str; 4] = ["timezone", "defaults", "jobs", "shutdown_grace"];
 /// Past this many findings the rest are summarised in one: nobody reads more, and a
@@ -39,6 +39,9 @@ pub(super) struct Checker<'a> {
     /// What the schedule engine found for each distinct cron schedule: large files repeat
     /// the same few expressions, and these scans dominate checking time.
     pub cron_facts: std::collections::HashMap<super::warnings::FactsKey, CronFacts>,
+    /// Each distinct valid cron text, parsed once: parsing is pure, and large files repeat
+    /// their expressions.
+    pub parsed_crons: std::collections::HashMap<String, CronExpr>,
 }
 
 /// The (pure, costly) facts about one cron schedule that warnings need.
@@ -57,6 +60,7 @@ pub(super) fn check(source: &str, now: DateTime<Utc>) -> Parsed {
         diagnostics: Vec::new(),
         dropped: (0, 0),
         cron_facts: std::collections::HashMap::new(),
+        parsed_crons: std::collections::HashMap::new(),
     };
     let config = checker.check_file();
     let mut diagnostics = checker.diagnostics;

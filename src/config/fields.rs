@@ -327,8 +327,14 @@ impl Checker<'_> {
     fn cron(&mut self, value: &Node) -> Option<(CronExpr, Option<usize>)> {
         let text = self.text("cron", value)?;
         let offset = self.verbatim_offset(value, &text);
+        if let Some(expr) = self.parsed_crons.get(&text) {
+            return Some((expr.clone(), offset));
+        }
         match CronExpr::parse(&text) {
-            Ok(expr) => Some((expr, offset)),
+            Ok(expr) => {
+                self.parsed_crons.insert(text, expr.clone());
+                Some((expr, offset))
+            }
             Err(error) => {
                 let span = match offset {
                     Some(start) => start + error.start..start + error.end.max(error.start),
