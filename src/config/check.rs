@@ -21,7 +21,7 @@ use super::names::{MAX_JOB_NAME, NameError, check_job_name, closest, suggest_job
 use super::source::{LineIndex, Span};
 use super::yaml::{Node, Value, read_tree};
 use super::{Diagnostic, Parsed, Severity, duration, when};
-use crate::schedule::{AtTime, JobSchedule, Schedule, ScheduleError};
+use crate::schedule::{AtTime, CronExpr, JobSchedule, Schedule, ScheduleError};
 
 const TOP_KEYS: [&str; 4] = ["timezone", "defaults", "jobs", "shutdown_grace"];
 /// Past this many findings the rest are summarised in one: nobody reads more, and a
@@ -38,7 +38,10 @@ pub(super) struct Checker<'a> {
     dropped: (usize, usize),
     /// What the schedule engine found for each distinct cron schedule: large files repeat
     /// the same few expressions, and these scans dominate checking time.
-    pub cron_facts: std::collections::HashMap<String, CronFacts>,
+    pub cron_facts: std::collections::HashMap<super::warnings::FactsKey, CronFacts>,
+    /// Each distinct valid cron text, parsed once: parsing is pure, and large files repeat
+    /// their expressions.
+    pub parsed_crons: std::collections::HashMap<String, CronExpr>,
 }
 
 /// The (pure, costly) facts about one cron schedule that warnings need.
@@ -57,6 +60,7 @@ pub(super) fn check(source: &str, now: DateTime<Utc>) -> Parsed {
         diagnostics: Vec::new(),
         dropped: (0, 0),
         cron_facts: std::collections::HashMap::new(),
+        parsed_crons: std::collections::HashMap::new(),
     };
     let config = checker.check_file();
     let mut diagnostics = checker.diagnostics;
@@ -89,7 +93,7 @@ pub(super) fn check(source: &str, now: DateTime<Utc>) -> Parsed {
     }
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
     pub fn error(&mut self, span: &Span, message: impl Into<String>, hint: Option<String>) {
         self.push(Severity::Error, span, message.into(), hint);
     }
@@ -123,11 +127,16 @@ impl Checker<'_> {
 
     /// A map key's text. Scalars that YAML reads as numbers or booleans (`2024:`, `yes:`)
     /// are taken as written; lists and maps as keys are errors.
-    pub fn key_text(&mut self, key: &Node) -> Option<String> {
+    /// Borrowed from the tree or the source: a file has a key per value, and copying each
+    /// one showed up in profiles of large files.
+    pub fn key_text<'n>(&mut self, key: &'n Node) -> Option<&'n str>
+    where
+        'a: 'n,
+    {
         match &key.value {
-            Value::Str(s) => Some(s.clone()),
+            Value::Str(s) => Some(s),
             Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null => {
-                self.source.get(key.span.clone()).map(str::to_owned)
+                self.source.get(key.span.clone())
             }
             Value::Seq(_) | Value::Map(_) => {
                 self.error(&key.span, "a key must be text", None);
@@ -173,7 +182,7 @@ impl Checker<'_> {
                 continue;
             };
             let Some(known) = TOP_KEYS.into_iter().find(|k| *k == name) else {
-                self.unknown_top_key(&name, key, value);
+                self.unknown_top_key(name, key, value);
                 continue;
             };
             if let Some((first, _)) = top.get(known) {
@@ -281,14 +290,14 @@ impl Checker<'_> {
             }
         };
         let mut jobs = Vec::with_capacity(entries.len());
-        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
         let mut all_valid = true;
         for (key, value) in entries {
             let Some(name) = self.key_text(key) else {
                 all_valid = false;
                 continue;
             };
-            if let Some(first) = seen.get(&name) {
+            if let Some(first) = seen.get(name) {
                 let line = self.line_of(first);
                 self.error(
                     &key.span,
@@ -300,8 +309,8 @@ impl Checker<'_> {
                 all_valid = false;
                 continue;
             }
-            seen.insert(name.clone(), key.span.clone());
-            match self.job(&name, key, value, defaults, file_tz) {
+            seen.insert(name, key.span.clone());
+            match self.job(name, key, value, defaults, file_tz) {
                 Some(job) => jobs.push(job),
                 None => all_valid = false,
             }

@@ -145,12 +145,12 @@ impl Checker<'_> {
     /// Reads the entries of a job map or of `defaults:`.
     pub(super) fn read_fields(&mut self, section: Section<'_>, entries: &[(Node, Node)]) -> Fields {
         let mut fields = Fields::default();
-        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
         for (key_node, value) in entries {
             let Some(key) = self.key_text(key_node) else {
                 continue;
             };
-            if let Some(first) = seen.get(&key) {
+            if let Some(first) = seen.get(key) {
                 let line = self.line_of(first);
                 self.error(
                     &key_node.span,
@@ -159,8 +159,8 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            seen.insert(key.clone(), key_node.span.clone());
-            self.read_field(section, &mut fields, &key, key_node, value);
+            seen.insert(key, key_node.span.clone());
+            self.read_field(section, &mut fields, key, key_node, value);
         }
         fields
     }
@@ -327,8 +327,14 @@ impl Checker<'_> {
     fn cron(&mut self, value: &Node) -> Option<(CronExpr, Option<usize>)> {
         let text = self.text("cron", value)?;
         let offset = self.verbatim_offset(value, &text);
+        if let Some(expr) = self.parsed_crons.get(&text) {
+            return Some((expr.clone(), offset));
+        }
         match CronExpr::parse(&text) {
-            Ok(expr) => Some((expr, offset)),
+            Ok(expr) => {
+                self.parsed_crons.insert(text, expr.clone());
+                Some((expr, offset))
+            }
             Err(error) => {
                 let span = match offset {
                     Some(start) => start + error.start..start + error.end.max(error.start),
@@ -361,7 +367,7 @@ impl Checker<'_> {
         allow_zero: bool,
     ) -> Option<At<Duration>> {
         let text = match &value.value {
-            Value::Str(s) => s.clone(),
+            Value::Str(s) => String::from(s.as_ref()),
             // A bare number: YAML reads it as a number, but we want to say *why* it is
             // wrong, so read its text and let the duration parser explain.
             Value::Int(_) | Value::Float(_) => self.source.get(value.span.clone())?.to_owned(),
@@ -396,7 +402,7 @@ impl Checker<'_> {
 
     fn date_time(&mut self, key: &str, value: &Node) -> Option<AtTime> {
         let text = match &value.value {
-            Value::Str(s) => s.as_str(),
+            Value::Str(s) => s.as_ref(),
             _ => {
                 self.wrong_type(key, "a date and time like 2026-12-31T23:30:00", value);
                 return None;
@@ -489,12 +495,12 @@ impl Checker<'_> {
             return None;
         };
         let mut env = BTreeMap::new();
-        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
         for (name_node, value_node) in entries {
             let Some(name) = self.key_text(name_node) else {
                 continue;
             };
-            if let Some(first) = seen.get(&name) {
+            if let Some(first) = seen.get(name) {
                 let line = self.line_of(first);
                 self.error(
                     &name_node.span,
@@ -503,8 +509,8 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            seen.insert(name.clone(), name_node.span.clone());
-            if !is_env_name(&name) {
+            seen.insert(name, name_node.span.clone());
+            if !is_env_name(name) {
                 self.error(
                     &name_node.span,
                     format!("env: \"{}\" is not a variable name", name.escape_debug()),
@@ -513,7 +519,7 @@ impl Checker<'_> {
                 continue;
             }
             let text = match &value_node.value {
-                Value::Str(s) => s.clone(),
+                Value::Str(s) => String::from(s.as_ref()),
                 // Numbers and booleans are kept exactly as written: `PORT: 0080` stays "0080".
                 Value::Int(_) | Value::Float(_) | Value::Bool(_) => self
                     .source
@@ -533,7 +539,7 @@ impl Checker<'_> {
                     continue;
                 }
             };
-            env.insert(name, text);
+            env.insert(name.to_owned(), text);
         }
         Some(env)
     }
@@ -542,7 +548,7 @@ impl Checker<'_> {
     /// count as text, exactly as written (`command: true` runs `true`).
     pub(super) fn text(&mut self, key: &str, value: &Node) -> Option<String> {
         match &value.value {
-            Value::Str(s) => Some(s.clone()),
+            Value::Str(s) => Some(String::from(s.as_ref())),
             Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
                 self.source.get(value.span.clone()).map(str::to_owned)
             }

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use chrono::{LocalResult, TimeZone};
+use chrono::{DateTime, LocalResult, TimeZone, Utc};
 
 use super::check::Checker;
 use super::fields::{Fields, ScheduleSource};
@@ -17,18 +17,26 @@ use super::model::{Job, Overlap};
 use super::{duration, when};
 use crate::schedule::{AtTime, DstTrap, DstTrapKind, Schedule};
 
-/// What identifies a cron schedule's facts: everything but the job's jitter.
-fn facts_key(job: &Job) -> String {
+/// What identifies a cron schedule's facts: everything but the job's jitter (expression,
+/// zone, window). A tuple rather than formatted text: it is built once per cron job.
+pub(super) type FactsKey = (
+    String,
+    &'static str,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+
+fn facts_key(job: &Job) -> FactsKey {
     let schedule = &job.schedule;
     let expression = match &schedule.schedule {
         Schedule::Cron(expr) => expr.as_str(),
         _ => "",
     };
-    format!(
-        "{expression}|{}|{:?}|{:?}",
+    (
+        expression.to_owned(),
         schedule.tz.name(),
         schedule.start,
-        schedule.end
+        schedule.end,
     )
 }
 

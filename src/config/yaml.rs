@@ -6,11 +6,12 @@
 //! every problem in one pass: a typed deserializer would stop at the first wrong key.
 //! Duplicate keys are passed through on purpose so the checker can name both places.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::options::DuplicateKeyPolicy;
-use serde_saphyr::{Location, MessageFormatter, Spanned, UserMessageFormatter};
+use serde_saphyr::{Location, MessageFormatter, UserMessageFormatter};
 
 use super::source::{LineIndex, Span};
 
@@ -24,26 +25,28 @@ const MAX_ALIAS_REPLAY: usize = 20_000;
 
 /// A YAML value with the byte range it was written at.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Node {
-    pub value: Value,
+pub(super) struct Node<'a> {
+    pub value: Value<'a>,
     /// Where the node is written. For an alias this is the alias (`*name`); for a map,
     /// an empty range at its first key.
     pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Value {
+pub(super) enum Value<'a> {
     Null,
     Bool(bool),
     Int(i128),
     Float(f64),
-    Str(String),
-    Seq(Vec<Node>),
+    /// Borrowed from the source when the file holds the text verbatim (most scalars):
+    /// no copy of each of a large file's hundred thousand keys and values.
+    Str(Cow<'a, str>),
+    Seq(Vec<Node<'a>>),
     /// Entries in file order, duplicates included.
-    Map(Vec<(Node, Node)>),
+    Map(Vec<(Node<'a>, Node<'a>)>),
 }
 
-impl Value {
+impl Value<'_> {
     /// How the value is described in "expected X, found Y" messages.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -71,7 +74,7 @@ pub(super) struct YamlError {
 /// # Errors
 /// A [`YamlError`] for invalid YAML, more than one document, or input that breaks the
 /// budgets (alias bombs, deep nesting, huge node counts).
-pub(super) fn read_tree(source: &str) -> Result<Node, YamlError> {
+pub(super) fn read_tree(source: &str) -> Result<Node<'_>, YamlError> {
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_depth: MAX_DEPTH,
@@ -87,132 +90,267 @@ pub(super) fn read_tree(source: &str) -> Result<Node, YamlError> {
         },
         with_snippet: false,
     };
-    let index = LineIndex::new(source);
-    match serde_saphyr::from_str_with_options::<Option<Spanned<Raw>>>(source, options) {
-        Ok(Some(raw)) => Ok(into_node(raw, &index)),
+    let read = serde_saphyr::with_deserializer_from_str_with_options(source, options, |de| {
+        de::DeserializeSeed::deserialize(OptionalNodeSeed { source }, de)
+    });
+    match read {
+        Ok(Some(node)) => Ok(node),
         Ok(None) => Ok(Node {
             value: Value::Null,
             span: 0..0,
         }),
-        Err(error) => Err(describe_error(&error, source, &index)),
+        Err(error) => Err(describe_error(&error, source)),
     }
 }
 
-/// What serde-saphyr hands us: values wrapped in [`Spanned`].
-enum Raw {
-    Null,
-    Bool(bool),
-    Int(i128),
-    Float(f64),
-    Str(String),
-    Seq(Vec<Spanned<Raw>>),
-    Map(Vec<(Spanned<Raw>, Spanned<Raw>)>),
+// Reading the tree. serde-saphyr hands out a node's location only through its `Spanned<T>`
+// protocol: a newtype named `__yaml_spanned` that it answers with a struct-like map of
+// `{marker, value, referenced, defined}`. `Spanned<T>` itself reads all four fields (an
+// owned `String` for the marker key and two full locations per node) and would need a
+// second pass to turn into `Node`s; speaking the protocol here builds each `Node` in one
+// step and reads only the value and the `referenced` location. It is the same protocol
+// `Spanned<T>` uses, so a serde-saphyr upgrade that changed it would fail the tests
+// below (every node's byte range is pinned there), not silently lose positions.
+
+/// The newtype name serde-saphyr's deserializer answers with a node's location.
+const SPANNED_NEWTYPE: &str = "__yaml_spanned";
+/// The fields of that answer, in the order serde-saphyr gives them.
+const SPANNED_FIELDS: &[&str] = &[
+    "__serde_saphyr_private_spanned",
+    "value",
+    "referenced",
+    "defined",
+];
+
+/// The whole document: `None` when it is empty.
+struct OptionalNodeSeed<'a> {
+    source: &'a str,
 }
 
-impl<'de> Deserialize<'de> for Raw {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Raw, D::Error> {
-        deserializer.deserialize_any(RawVisitor)
+impl<'de> de::DeserializeSeed<'de> for OptionalNodeSeed<'_> {
+    type Value = Option<Node<'de>>;
+
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Option<Node<'de>>, D::Error> {
+        deserializer.deserialize_option(OptionalNodeVisitor {
+            source: self.source,
+        })
     }
 }
 
-struct RawVisitor;
+struct OptionalNodeVisitor<'a> {
+    source: &'a str,
+}
 
-impl<'de> Visitor<'de> for RawVisitor {
-    type Value = Raw;
+impl<'de> Visitor<'de> for OptionalNodeVisitor<'_> {
+    type Value = Option<Node<'de>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a YAML document")
+    }
+    fn visit_none<E>(self) -> Result<Option<Node<'de>>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Option<Node<'de>>, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Option<Node<'de>>, D::Error> {
+        NodeSeed {
+            source: self.source,
+        }
+        .deserialize(deserializer)
+        .map(Some)
+    }
+}
+
+/// One node with its byte range.
+#[derive(Clone, Copy)]
+struct NodeSeed<'a> {
+    source: &'a str,
+}
+
+impl<'de> de::DeserializeSeed<'de> for NodeSeed<'_> {
+    type Value = Node<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node<'de>, D::Error> {
+        deserializer.deserialize_newtype_struct(SPANNED_NEWTYPE, self)
+    }
+}
+
+impl<'de> Visitor<'de> for NodeSeed<'_> {
+    type Value = Node<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any YAML value")
     }
-    fn visit_unit<E>(self) -> Result<Raw, E> {
-        Ok(Raw::Null)
-    }
-    fn visit_none<E>(self) -> Result<Raw, E> {
-        Ok(Raw::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Raw, D::Error> {
-        Raw::deserialize(deserializer)
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Raw, E> {
-        Ok(Raw::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Raw, E> {
-        Ok(Raw::Int(v.into()))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Raw, E> {
-        Ok(Raw::Int(v.into()))
-    }
-    fn visit_i128<E>(self, v: i128) -> Result<Raw, E> {
-        Ok(Raw::Int(v))
-    }
-    fn visit_u128<E>(self, v: u128) -> Result<Raw, E> {
-        Ok(Raw::Int(i128::try_from(v).unwrap_or(i128::MAX)))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
-        Ok(Raw::Float(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Raw, E> {
-        Ok(Raw::Str(v.to_owned()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Raw, E> {
-        Ok(Raw::Str(v))
-    }
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Raw, E> {
-        Ok(Raw::Str(String::from_utf8_lossy(v).into_owned()))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Raw::Seq(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(key) = map.next_key()? {
-            let value = map.next_value()?;
-            entries.push((key, value));
-        }
-        Ok(Raw::Map(entries))
+    fn visit_newtype_struct<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Node<'de>, D::Error> {
+        deserializer.deserialize_struct(SPANNED_NEWTYPE, SPANNED_FIELDS, SpannedVisitor(self))
     }
 }
 
-fn into_node(raw: Spanned<Raw>, index: &LineIndex<'_>) -> Node {
-    let span = span_of(&raw.referenced, index);
-    let value = match raw.value {
-        Raw::Null => Value::Null,
-        Raw::Bool(b) => Value::Bool(b),
-        Raw::Int(i) => Value::Int(i),
-        Raw::Float(f) => Value::Float(f),
-        Raw::Str(s) => Value::Str(s),
-        Raw::Seq(items) => Value::Seq(items.into_iter().map(|i| into_node(i, index)).collect()),
-        Raw::Map(entries) => Value::Map(
-            entries
-                .into_iter()
-                .map(|(k, v)| (into_node(k, index), into_node(v, index)))
-                .collect(),
-        ),
-    };
-    Node { value, span }
+/// Reads serde-saphyr's `{marker, value, referenced, defined}` answer into a [`Node`].
+struct SpannedVisitor<'a>(NodeSeed<'a>);
+
+impl<'de> Visitor<'de> for SpannedVisitor<'_> {
+    type Value = Node<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
+        let mut value = None;
+        let mut location = None;
+        while let Some(field) = map.next_key::<SpannedField>()? {
+            match field {
+                SpannedField::Value => value = Some(map.next_value_seed(ValueSeed(self.0))?),
+                SpannedField::Referenced => location = Some(map.next_value::<Location>()?),
+                SpannedField::Other => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+            // `defined` (where an alias's anchor is) is never needed: stop reading.
+            if value.is_some() && location.is_some() {
+                break;
+            }
+        }
+        let value = value.ok_or_else(|| de::Error::missing_field("value"))?;
+        let span = location.map_or(0..0, |location| span_of(&location, self.0.source));
+        Ok(Node { value, span })
+    }
+}
+
+enum SpannedField {
+    Value,
+    Referenced,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for SpannedField {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<SpannedField, D::Error> {
+        deserializer.deserialize_identifier(SpannedFieldVisitor)
+    }
+}
+
+struct SpannedFieldVisitor;
+
+impl Visitor<'_> for SpannedFieldVisitor {
+    type Value = SpannedField;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<SpannedField, E> {
+        Ok(match v {
+            "value" => SpannedField::Value,
+            "referenced" => SpannedField::Referenced,
+            _ => SpannedField::Other,
+        })
+    }
+}
+
+/// A node's value; its children are [`NodeSeed`]s.
+struct ValueSeed<'a>(NodeSeed<'a>);
+
+impl<'de> de::DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Value<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value<'de>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = Value<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<Value<'de>, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value<'de>, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value<'de>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value<'de>, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value<'de>, E> {
+        Ok(Value::Int(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value<'de>, E> {
+        Ok(Value::Int(v.into()))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Value<'de>, E> {
+        Ok(Value::Int(v))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<Value<'de>, E> {
+        Ok(Value::Int(i128::try_from(v).unwrap_or(i128::MAX)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value<'de>, E> {
+        Ok(Value::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value<'de>, E> {
+        Ok(Value::Str(Cow::Owned(v.to_owned())))
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Value<'de>, E> {
+        Ok(Value::Str(Cow::Borrowed(v)))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value<'de>, E> {
+        Ok(Value::Str(Cow::Owned(v)))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value<'de>, E> {
+        Ok(Value::Str(Cow::Owned(
+            String::from_utf8_lossy(v).into_owned(),
+        )))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value<'de>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(item) = seq.next_element_seed(self.0)? {
+            items.push(item);
+        }
+        items.shrink_to_fit();
+        Ok(Value::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value<'de>, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
+        while let Some(key) = map.next_key_seed(self.0)? {
+            let value = map.next_value_seed(self.0)?;
+            entries.push((key, value));
+        }
+        entries.shrink_to_fit();
+        Ok(Value::Map(entries))
+    }
 }
 
 /// The byte range of a location: serde-saphyr gives byte offsets for string input, and
-/// line/column always, which we fall back on.
-fn span_of(location: &Location, index: &LineIndex<'_>) -> Span {
+/// line/column always, which we fall back on (indexing the lines only then).
+fn span_of(location: &Location, source: &str) -> Span {
     let span = location.span();
     let start = span.byte_offset().map(|o| o as usize).unwrap_or_else(|| {
         let line = u32::try_from(location.line()).unwrap_or(u32::MAX);
         let column = u32::try_from(location.column()).unwrap_or(u32::MAX);
-        index.offset(line, column)
+        LineIndex::new(source).offset(line, column)
     });
     let len = span.byte_len().map_or(1, |l| l as usize);
     start..start.saturating_add(len)
 }
 
-fn describe_error(error: &serde_saphyr::Error, source: &str, index: &LineIndex<'_>) -> YamlError {
+fn describe_error(error: &serde_saphyr::Error, source: &str) -> YamlError {
     let error = error.without_snippet();
     let span = error
         .location()
-        .map_or(0..0, |location| span_of(&location, index));
+        .map_or(0..0, |location| span_of(&location, source));
     let (message, hint) = match root_error(error) {
         serde_saphyr::Error::MultipleDocuments { .. } => multiple_documents_message(),
         serde_saphyr::Error::Budget { breach, .. } => budget_message(breach),
@@ -317,7 +455,7 @@ fn plain_message(error: &serde_saphyr::Error) -> String {
 mod tests {
     use super::*;
 
-    fn tree(source: &str) -> Node {
+    fn tree(source: &str) -> Node<'_> {
         read_tree(source).unwrap_or_else(|e| panic!("{source:?}: {e:?}"))
     }
 

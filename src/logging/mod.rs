@@ -11,7 +11,7 @@ pub mod format;
 pub mod layer;
 
 pub use format::LogFormat;
-pub use layer::{Capture, LineLayer, Record, Sink, StdoutSink};
+pub use layer::{Capture, LineLayer, Record, Sink, StdoutSink, batched};
 
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt as _;

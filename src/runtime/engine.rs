@@ -153,6 +153,11 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
     /// The first slot of every job comes after start-up: a clock that starts late does
     /// not fire anything for the time it was not running.
     fn schedule_first(&mut self) {
+        // One line per job: written in a few large writes rather than one per line.
+        crate::logging::batched(|| self.schedule_each_first());
+    }
+
+    fn schedule_each_first(&mut self) {
         let now = self.clock.now();
         for index in 0..self.jobs.len() {
             let state = &mut self.jobs[index];
