@@ -21,6 +21,7 @@ use crate::schedule::{CronExpr, DstNote, Fire, JobSchedule, Schedule, ScheduleEr
 const MAX_COUNT: usize = 10_000;
 
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("expression").args(["cron", "every"])))]
 pub struct Args {
     /// The clock.yml whose jobs to preview.
     #[arg(default_value = "clock.yml", conflicts_with_all = ["cron", "every"])]
@@ -37,8 +38,13 @@ pub struct Args {
     /// Preview an interval (`37m`, `1h30m`) instead of a file.
     #[arg(long, value_name = "DURATION")]
     every: Option<String>,
-    /// The zone of `--cron` or `--every` (IANA name).
-    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    /// The zone of `--cron` or `--every` (IANA name). A file's jobs use their own zones.
+    #[arg(
+        long,
+        value_name = "ZONE",
+        default_value = "UTC",
+        requires = "expression"
+    )]
     tz: String,
     /// Show runs strictly after this instant (RFC 3339) instead of now.
     #[arg(long, value_name = "RFC3339")]
