@@ -146,7 +146,11 @@ fn bad_flags_exit_2() {
         &["--cron", "* * * * *", "--count", "10001"],
         &["--cron", "* * * * *", "clock.yml"],
         // A file's jobs run in their own zones: a --tz there would be silently ignored.
-        &["tests/fixtures/next_dst_notes/clock.yml", "--tz", "Europe/Berlin"],
+        &[
+            "tests/fixtures/next_dst_notes/clock.yml",
+            "--tz",
+            "Europe/Berlin",
+        ],
     ];
     for args in table {
         let output = clockctl(&here(), args);
