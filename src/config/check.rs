@@ -125,6 +125,24 @@ impl<'a> Checker<'a> {
         self.index.line(span.start)
     }
 
+    /// Remembers that `key` is written at `span` in one map. A key the map already had
+    /// returns the line of its first occurrence instead (YAML duplicates are passed through
+    /// by the reader so that both places can be named).
+    pub fn first_line_of_repeat<'k>(
+        &self,
+        seen: &mut BTreeMap<&'k str, Span>,
+        key: &'k str,
+        span: &Span,
+    ) -> Option<u32> {
+        match seen.get(key) {
+            Some(first) => Some(self.line_of(first)),
+            None => {
+                seen.insert(key, span.clone());
+                None
+            }
+        }
+    }
+
     /// A map key's text. Scalars that YAML reads as numbers or booleans (`2024:`, `yes:`)
     /// are taken as written; lists and maps as keys are errors.
     /// Borrowed from the tree or the source: a file has a key per value, and copying each
@@ -297,8 +315,7 @@ impl<'a> Checker<'a> {
                 all_valid = false;
                 continue;
             };
-            if let Some(first) = seen.get(name) {
-                let line = self.line_of(first);
+            if let Some(line) = self.first_line_of_repeat(&mut seen, name, &key.span) {
                 self.error(
                     &key.span,
                     format!("duplicate job \"{}\"", name.escape_debug()),
@@ -309,7 +326,6 @@ impl<'a> Checker<'a> {
                 all_valid = false;
                 continue;
             }
-            seen.insert(name, key.span.clone());
             match self.job(name, key, value, defaults, file_tz) {
                 Some(job) => jobs.push(job),
                 None => all_valid = false,

@@ -150,8 +150,7 @@ impl Checker<'_> {
             let Some(key) = self.key_text(key_node) else {
                 continue;
             };
-            if let Some(first) = seen.get(key) {
-                let line = self.line_of(first);
+            if let Some(line) = self.first_line_of_repeat(&mut seen, key, &key_node.span) {
                 self.error(
                     &key_node.span,
                     format!("duplicate key \"{}\"", key.escape_debug()),
@@ -159,7 +158,6 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            seen.insert(key, key_node.span.clone());
             self.read_field(section, &mut fields, key, key_node, value);
         }
         fields
@@ -500,8 +498,7 @@ impl Checker<'_> {
             let Some(name) = self.key_text(name_node) else {
                 continue;
             };
-            if let Some(first) = seen.get(name) {
-                let line = self.line_of(first);
+            if let Some(line) = self.first_line_of_repeat(&mut seen, name, &name_node.span) {
                 self.error(
                     &name_node.span,
                     format!("duplicate variable \"{}\" in env", name.escape_debug()),
@@ -509,7 +506,6 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            seen.insert(name, name_node.span.clone());
             if !is_env_name(name) {
                 self.error(
                     &name_node.span,
