@@ -5,7 +5,8 @@
 //! [`schedule`] (a pure "next run after t" per job) → [`runtime`] (the loop that decides
 //! *when* a run fires) → [`exec`] (what a run *does*: spawn, stream, time out, kill) →
 //! [`logging`] (Heroku-style logfmt lines). Beside it stand [`heroku`] (the Platform API
-//! client) and [`cli`] (the `clockctl` subcommands), plus [`procfile`] for the buildpack.
+//! client) and [`cli`] (the `clockctl` subcommands), plus [`procfile`] for the buildpack
+//! and [`visible`], which every printed string from a file or a server passes.
 
 pub mod cli;
 pub mod config;
@@ -15,3 +16,4 @@ pub mod logging;
 pub mod procfile;
 pub mod runtime;
 pub mod schedule;
+pub mod visible;
