@@ -1,5 +1,5 @@
 //! Every log event the runtime writes, in one file, so the shapes documented in
-//! the README's "Logs" section can be checked against one place.
+//! docs/logs.md can be checked against one place.
 //!
 //! Levels: `info` for the normal life of a run, `warn` for a run that did not happen or
 //! was cut short by the clock, `error` for a run that failed by itself.
