@@ -3,7 +3,7 @@
 //! Every error and warning is printed in one run, each located in the file with the
 //! line and a caret under the exact token; a valid file gets a summary of its jobs in
 //! plain words with their next run. `--format json` prints the same as one JSON document
-//! (shape documented in the README, "JSON output"). Exit codes: 0 valid, 1 invalid
+//! (shape documented in docs/commands.md, "JSON output"). Exit codes: 0 valid, 1 invalid
 //! (or warnings under `--strict`), 2 usage or I/O error. The file loading and diagnostic
 //! printing here are shared with `clockctl next`.
 

@@ -263,7 +263,7 @@ impl Checker<'_> {
                     Some(near) => format!("did you mean \"{near}\"?"),
                     None if in_defaults => format!("defaults may set {}", list(&SETTING_KEYS)),
                     None => "a job's keys are command, one of cron/every/at, and the settings \
-                             in the README's clock.yml reference"
+                             listed in heroku-clock's docs/clock-yml.md"
                         .to_owned(),
                 };
                 self.error(

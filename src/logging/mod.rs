@@ -4,7 +4,7 @@
 //! The runtime and the executor log through `tracing` macros with plain fields; this module
 //! owns how those events become bytes ([`format`]), the `tracing` layer that collects them
 //! ([`layer`]), and the settings read from the environment. Which events exist and what
-//! their keys mean is documented in the README (section "Logs"); the events themselves are
+//! their keys mean is documented in docs/logs.md; the events themselves are
 //! emitted from `runtime::report` and `exec`.
 
 pub mod format;

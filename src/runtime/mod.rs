@@ -8,7 +8,7 @@
 //! process itself; it also never sleeps on the wall clock directly ([`Clock`]), so tests
 //! drive it with tokio's paused time.
 //!
-//! Rules, precisely (also in the README, section "Logs"):
+//! Rules, precisely (also in docs/logs.md and docs/schedules.md):
 //! - Misfire: when a slot comes due, every slot due by now is considered. Only the latest
 //!   runs, and only if the clock is at most `misfire_grace` late for it; every other due
 //!   slot is logged once as `event=skipped reason=misfire missed=N`.

@@ -1,5 +1,6 @@
 //! Every log event the runtime writes, in one file, so the shapes documented in
-//! the README's "Logs" section can be checked against one place.
+//! docs/logs.md can be checked against one place, and [`EVENTS`], the list of every
+//! event name anything in heroku-clock can log.
 //!
 //! Levels: `info` for the normal life of a run, `warn` for a run that did not happen or
 //! was cut short by the clock, `error` for a run that failed by itself.
@@ -10,6 +11,39 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::exec::{End, Outcome};
 use crate::schedule::DstNote;
+
+/// Every `event=` name a `tracing` call anywhere in `src/` can log, here or elsewhere
+/// (`exec` logs `output`, `logging` logs `setting_ignored`).
+///
+/// This is the one list the docs are checked against: `tests/docs.rs` fails when
+/// docs/logs.md has no row for one of these or a row for any other name, and the unit
+/// tests in `report/event_list_tests.rs` fail when a `tracing` call in `src/` uses a name
+/// missing here, or when a name here is logged nowhere. To add an event: log it with `event = "name"` (a string
+/// literal), add its name here, and add its row to docs/logs.md.
+pub const EVENTS: &[&str] = &[
+    // Start-up.
+    "scheduled",
+    "running",
+    "setting_ignored",
+    // A run's life.
+    "started",
+    "output",
+    "succeeded",
+    "failed",
+    "timed_out",
+    "killed",
+    "interrupted",
+    "retrying",
+    "queued",
+    "replacing",
+    // Runs that did not happen.
+    "skipped",
+    // Shutdown.
+    "shutdown",
+    "signal",
+    "grace_over",
+    "stopped",
+];
 
 /// RFC 3339 in UTC (`2026-01-05T09:00:00Z`), with a fraction only when there is one.
 pub fn rfc3339(t: DateTime<Utc>) -> String {
@@ -309,3 +343,6 @@ pub fn grace_over(running: usize) {
 pub fn stopped() {
     tracing::info!(event = "stopped");
 }
+
+#[cfg(test)]
+mod event_list_tests;
