@@ -215,13 +215,20 @@ async fn a_job_ignoring_sigterm_is_killed_after_kill_grace() {
     ));
     let control = handle.control();
     let shell = printed_pid(&capture).await;
+    let kill_grace = Duration::from_millis(300);
+    let asked = std::time::Instant::now();
     control.send(Control::Terminate {
-        kill_after: Some(Duration::from_millis(300)),
+        kill_after: Some(kill_grace),
     });
     let outcome = tokio::time::timeout(BOUND, handle.wait())
         .await
         .expect("killed within the bound");
+    let took = asked.elapsed();
     assert_eq!(outcome.end, End::Stopped);
+    assert!(
+        took >= kill_grace,
+        "SIGKILL came {took:?} after SIGTERM, before the {kill_grace:?} kill_grace"
+    );
     assert_dies(shell, "SIGKILL").await;
 }
 
