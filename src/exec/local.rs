@@ -133,7 +133,7 @@ async fn supervise(
             (None, Some(signal)) => End::Signaled(signal),
             (None, None) => End::Exited(-1),
         },
-        (None, Err(error)) => End::SpawnFailed(format!("cannot wait for the run: {error}")),
+        (None, Err(error)) => End::Lost(format!("cannot wait for the run: {error}")),
     };
     let _ = supervisor.outcome.send(Outcome {
         end,

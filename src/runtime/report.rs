@@ -114,7 +114,8 @@ pub enum StopReason {
 }
 
 /// Logs how a run ended; returns `true` when the run failed by itself (a non-zero exit,
-/// a signal, a timeout, a failed start), which is what retries are for.
+/// a signal, a timeout, a failed start), which is what retries are for. A lost run is
+/// not such a failure: nobody knows how it ended.
 pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bool {
     let duration_ms = ms(outcome.duration);
     let scheduled_for = rfc3339(run.slot);
@@ -217,6 +218,19 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 duration_ms
             );
             true
+        }
+        (None, End::Lost(error)) => {
+            // Not retried: the run may have done its work, or may still be doing it.
+            tracing::error!(
+                event = "lost",
+                job,
+                run = id,
+                scheduled_for,
+                attempt,
+                error = error.as_str(),
+                duration_ms
+            );
+            false
         }
     }
 }

@@ -99,6 +99,8 @@ struct Behavior {
     runs_for: Duration,
     exit: i32,
     ignores_term: bool,
+    /// The executor drops the run without reporting how it ended.
+    vanishes: bool,
 }
 
 fn runs(secs: u64, exit: i32) -> Behavior {
@@ -106,6 +108,7 @@ fn runs(secs: u64, exit: i32) -> Behavior {
         runs_for: Duration::from_secs(secs),
         exit,
         ignores_term: false,
+        vanishes: false,
     }
 }
 
@@ -154,6 +157,11 @@ impl Executor for FakeExecutor {
         let (handle, mut supervisor) = RunHandle::pair(None);
         tokio::spawn(async move {
             let started = Instant::now();
+            if behavior.vanishes {
+                sleep_until(started + behavior.runs_for).await;
+                drop(supervisor);
+                return;
+            }
             let ends_at = started + behavior.runs_for;
             let timeout_at = spec.timeout.map(|t| started + t);
             let mut kill_at: Option<Instant> = None;
@@ -643,6 +651,29 @@ async fn a_timeout_counts_as_a_failure_for_retries() {
     // Times out at 102, retried 5 s later at 107.
     assert_eq!(h.start_secs(), [100, 107]);
     assert_eq!(h.events("timed_out").len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_run_is_logged_as_lost_and_not_retried() {
+    let mut vanishing = job("vanishing");
+    vanishing.retries = 2;
+    let behavior = Behavior {
+        vanishes: true,
+        ..runs(1, 0)
+    };
+    let h = Harness::start(vec![every(vanishing, 100)], &[("vanishing", behavior)]);
+    h.pass(130).await;
+    assert_eq!(h.start_secs(), [100], "a lost run may have run: no retry");
+    let lost = h.events("lost");
+    assert_eq!(lost.len(), 1);
+    assert_eq!(lost[0].level, "error");
+    assert_eq!(
+        lost[0].get("error").as_deref(),
+        Some("the executor dropped the run")
+    );
+    assert_eq!(lost[0].get("exit_code"), None, "it did not exit with 127");
+    assert!(h.events("failed").is_empty());
+    assert!(h.events("retrying").is_empty());
 }
 
 #[tokio::test(start_paused = true)]
