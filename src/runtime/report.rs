@@ -354,8 +354,14 @@ pub fn grace_over(running: usize) {
     tracing::warn!(event = "grace_over", running, action = "kill");
 }
 
-pub fn stopped() {
-    tracing::info!(event = "stopped");
+/// The clock is done. `unreported` runs were still unaccounted for after the final
+/// SIGKILL wait (they have no closing line of their own); that is a warning.
+pub fn stopped(unreported: usize) {
+    if unreported == 0 {
+        tracing::info!(event = "stopped", unreported);
+    } else {
+        tracing::warn!(event = "stopped", unreported);
+    }
 }
 
 #[cfg(test)]

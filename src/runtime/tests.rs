@@ -101,6 +101,8 @@ struct Behavior {
     ignores_term: bool,
     /// The executor drops the run without reporting how it ended.
     vanishes: bool,
+    /// Not even SIGKILL ends it (a process stuck in the kernel, a lost remote run).
+    unkillable: bool,
 }
 
 fn runs(secs: u64, exit: i32) -> Behavior {
@@ -109,6 +111,7 @@ fn runs(secs: u64, exit: i32) -> Behavior {
         exit,
         ignores_term: false,
         vanishes: false,
+        unkillable: false,
     }
 }
 
@@ -175,9 +178,12 @@ impl Executor for FakeExecutor {
                             if !behavior.ignores_term {
                                 break End::Stopped;
                             }
-                            kill_at = kill_after.map(|after| Instant::now() + after);
+                            if !behavior.unkillable {
+                                kill_at = kill_after.map(|after| Instant::now() + after);
+                            }
                         }
-                        Some(Control::Kill) => break End::Stopped,
+                        Some(Control::Kill) if !behavior.unkillable => break End::Stopped,
+                        Some(Control::Kill) => {}
                         None => std::future::pending::<()>().await,
                     },
                 }
@@ -639,6 +645,53 @@ async fn a_second_signal_kills_at_once() {
     let signal = h.events("signal");
     assert_eq!(signal[0].get("signal").as_deref(), Some("SIGINT"));
     assert_eq!(h.events("interrupted").len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_announced_retry_is_closed_at_shutdown() {
+    let mut flaky = job("flaky");
+    flaky.retries = 2;
+    flaky.retry_backoff = Duration::from_secs(30);
+    let h = Harness::start(vec![every(flaky, 100)], &[("flaky", runs(1, 1))]);
+    h.pass(105).await;
+    // Failed at 101; attempt 2 is announced for 131.
+    assert_eq!(h.events("retrying")[0].get("attempt").as_deref(), Some("2"));
+    let h = h.stop("SIGTERM").await;
+    h.pass(1).await;
+    assert!(h.task.is_finished());
+    let skipped = h.events("skipped");
+    assert_eq!(skipped.len(), 1, "one closing line for the announced retry");
+    assert_eq!(skipped[0].get("reason").as_deref(), Some("shutdown"));
+    assert_eq!(skipped[0].get("attempt").as_deref(), Some("2"));
+    assert_eq!(skipped[0].get("scheduled_for"), Some(at(100)));
+    let stopped = h.events("stopped");
+    assert_eq!(stopped[0].get("unreported").as_deref(), Some("0"));
+    assert_eq!(stopped[0].level, "info");
+}
+
+#[tokio::test(start_paused = true)]
+async fn stopped_counts_the_runs_that_never_reported() {
+    let stuck = Behavior {
+        ignores_term: true,
+        unkillable: true,
+        ..runs(100_000, 0)
+    };
+    let h = Harness::start(
+        vec![every(job("stuck"), 10), every(job("quick"), 10)],
+        &[("stuck", stuck), ("quick", runs(100, 0))],
+    );
+    h.pass(15).await;
+    let h = h.stop("SIGTERM").await;
+    // 20 s of grace, SIGKILL, then 5 s more for the runs to report.
+    h.pass(24).await;
+    assert!(!h.task.is_finished(), "gave up before the wait after SIGKILL");
+    h.pass(2).await;
+    assert!(h.task.is_finished());
+    assert_eq!(h.events("interrupted").len(), 1, "quick reported, stuck did not");
+    let stopped = h.events("stopped");
+    assert_eq!(stopped.len(), 1);
+    assert_eq!(stopped[0].get("unreported").as_deref(), Some("1"));
+    assert_eq!(stopped[0].level, "warn");
 }
 
 #[tokio::test(start_paused = true)]
