@@ -253,6 +253,48 @@ fn a_timeout_kills_the_grandchild_too() {
 }
 
 #[test]
+fn a_process_left_in_the_background_is_ended_with_its_run() {
+    let mut clock = Clock::start("clock_leftover_process", &[], &[]);
+    let output = clock.wait_for(&[("event", "output"), ("job", "daemon")]);
+    let sleep: u32 = output
+        .get("line")
+        .and_then(|l| l.strip_prefix("started ")?.parse().ok())
+        .expect("the background sleep's pid");
+    let run = output.get("run").expect("run id");
+    let leftover = clock.wait_for(&[("event", "leftover"), ("run", run.as_str())]);
+    assert_eq!(leftover.get("at").as_deref(), Some("warn"));
+    assert_eq!(leftover.get("processes").as_deref(), Some("1"));
+    let succeeded = clock.wait_for(&[("event", "succeeded"), ("run", run.as_str())]);
+    let duration_ms: u64 = succeeded
+        .get("duration_ms")
+        .and_then(|d| d.parse().ok())
+        .expect("duration_ms");
+    // The command exits at once; the 2 s output drain (the sleep holds stdout open) is
+    // not the run's time.
+    assert!(
+        duration_ms < 2000,
+        "duration_ms={duration_ms} counts the output drain"
+    );
+    let deadline = Instant::now() + BOUND;
+    while alive(sleep) {
+        assert!(
+            Instant::now() < deadline,
+            "sleep {sleep} outlived the run that started it"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    clock.signal(libc::SIGTERM);
+    let (status, lines) = clock.wait_exit();
+    assert!(status.success());
+    let run_tag = format!(" run={run} ");
+    let leftovers = lines
+        .iter()
+        .filter(|l| l.contains("event=leftover") && l.contains(&run_tag))
+        .count();
+    assert_eq!(leftovers, 1, "one leftover line for the run:\n{}", lines.join("\n"));
+}
+
+#[test]
 fn sigterm_interrupts_the_running_job_and_exits_zero() {
     let mut clock = Clock::start("clock_sigterm_during_run", &[], &[]);
     let started = clock.wait_for(&[("event", "started"), ("job", "long")]);

@@ -233,6 +233,42 @@ async fn a_job_ignoring_sigterm_is_killed_after_kill_grace() {
 }
 
 #[tokio::test]
+async fn what_a_run_leaves_behind_is_ended_and_logged_once() {
+    let mut daemon = spec("sleep 77 & echo $!");
+    daemon.kill_grace = Duration::from_secs(1);
+    let (outcome, capture) = run(daemon).await;
+    assert_eq!(outcome.end, End::Exited(0));
+    assert!(
+        outcome.duration < Duration::from_secs(2),
+        "the duration {:?} counts the output drain",
+        outcome.duration
+    );
+    let sleep = printed_pid(&capture).await;
+    assert!(!alive(sleep), "sleep {sleep} outlived its run's end");
+    let leftovers: Vec<_> = capture
+        .records()
+        .into_iter()
+        .filter(|r| r.get("event").as_deref() == Some("leftover"))
+        .collect();
+    assert_eq!(leftovers.len(), 1, "one leftover line");
+    assert_eq!(leftovers[0].level, "warn");
+    assert_eq!(leftovers[0].get("processes").as_deref(), Some("1"));
+    assert_eq!(leftovers[0].get("run").as_deref(), Some("7"));
+}
+
+#[tokio::test]
+async fn a_run_that_leaves_nothing_behind_logs_no_leftover() {
+    let (outcome, capture) = run(spec("sleep 0.1 & wait; echo done")).await;
+    assert_eq!(outcome.end, End::Exited(0));
+    assert!(
+        !capture
+            .records()
+            .iter()
+            .any(|r| r.get("event").as_deref() == Some("leftover"))
+    );
+}
+
+#[tokio::test]
 async fn a_job_killed_by_a_signal_from_outside_is_a_failure() {
     let (outcome, _) = run(spec("kill -KILL $$")).await;
     assert_eq!(outcome.end, End::Signaled(9));

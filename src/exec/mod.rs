@@ -7,6 +7,7 @@
 //! the same contract. This module never decides *when* a run starts, whether it may
 //! overlap another, or whether it is retried: that is [`crate::runtime`]'s job.
 
+mod group;
 mod lines;
 mod local;
 
