@@ -28,26 +28,12 @@ struct Clock {
 impl Clock {
     /// Starts `clock` in a copy of the fixture folder (so jobs may write files there).
     fn start(fixture_name: &str, envs: &[(&str, &str)], args: &[&str]) -> Clock {
-        let dir = tempfile::tempdir().expect("a temp dir");
-        std::fs::copy(
-            fixture(fixture_name).join("clock.yml"),
-            dir.path().join("clock.yml"),
-        )
-        .expect("copy the fixture");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_clock"));
-        command
-            .args(args)
-            .current_dir(dir.path())
-            .env_remove("CLOCK_CONFIG")
-            .env_remove("CLOCK_LOG_FORMAT")
-            .env_remove("CLOCK_LOG_LEVEL")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (key, value) in envs {
-            command.env(key, value);
-        }
-        let mut child = command.spawn().expect("start clock");
+        let (child, dir) = spawn_unread(fixture_name, envs, args);
+        Clock::read(child, dir)
+    }
+
+    /// Starts reading the stdout of a clock started by [`spawn_unread`].
+    fn read(mut child: Child, dir: tempfile::TempDir) -> Clock {
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -120,6 +106,36 @@ impl Clock {
         }
         (status, std::mem::take(&mut self.seen))
     }
+}
+
+/// Starts `clock` in a copy of the fixture folder (so jobs may write files there), with
+/// its stdout a pipe that nobody reads yet.
+fn spawn_unread(
+    fixture_name: &str,
+    envs: &[(&str, &str)],
+    args: &[&str],
+) -> (Child, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::copy(
+        fixture(fixture_name).join("clock.yml"),
+        dir.path().join("clock.yml"),
+    )
+    .expect("copy the fixture");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_clock"));
+    command
+        .args(args)
+        .current_dir(dir.path())
+        .env_remove("CLOCK_CONFIG")
+        .env_remove("CLOCK_LOG_FORMAT")
+        .env_remove("CLOCK_LOG_LEVEL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    let child = command.spawn().expect("start clock");
+    (child, dir)
 }
 
 impl Drop for Clock {
@@ -291,7 +307,64 @@ fn a_process_left_in_the_background_is_ended_with_its_run() {
         .iter()
         .filter(|l| l.contains("event=leftover") && l.contains(&run_tag))
         .count();
-    assert_eq!(leftovers, 1, "one leftover line for the run:\n{}", lines.join("\n"));
+    assert_eq!(
+        leftovers,
+        1,
+        "one leftover line for the run:\n{}",
+        lines.join("\n")
+    );
+}
+
+#[test]
+fn a_stdout_nobody_reads_does_not_stop_the_timers() {
+    let (child, dir) = spawn_unread("clock_stalled_stdout", &[], &[]);
+    let ticks = dir.path().join("ticks");
+    let count_ticks = || {
+        std::fs::read_to_string(&ticks)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    // Each run prints 2 MB; a pipe holds 64 KiB. A clock that wrote its log on its
+    // only thread would be stuck inside the first run's output by now.
+    let deadline = Instant::now() + BOUND;
+    while count_ticks() < 4 {
+        assert!(
+            Instant::now() < deadline,
+            "the timers stopped with stdout unread: {} ticks in {BOUND:?}",
+            count_ticks()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let ticked = count_ticks();
+    let clock = Clock::read(child, dir);
+    clock.signal(libc::SIGTERM);
+    let (status, lines) = clock.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    let dropped = lines
+        .iter()
+        .map(|l| Fields::parse(l))
+        .filter(|f| f.get("event").as_deref() == Some("output_dropped"))
+        .collect::<Vec<_>>();
+    assert!(!dropped.is_empty(), "no output_dropped line");
+    for line in &dropped {
+        assert_eq!(line.get("at").as_deref(), Some("warn"));
+        assert!(line.get("dropped").is_some_and(|n| n != "0"));
+    }
+    let events = |event: &str| {
+        lines
+            .iter()
+            .filter(|l| l.contains(&format!(" event={event} ")))
+            .count()
+    };
+    // The clock's own lines are never dropped: every tick's run was announced, and
+    // every announced run was closed.
+    assert!(events("started") >= ticked, "started lines were dropped");
+    assert_eq!(
+        events("started"),
+        events("succeeded") + events("interrupted"),
+        "a run's closing line was dropped"
+    );
+    assert_eq!(events("stopped"), 1);
 }
 
 #[test]

@@ -40,7 +40,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         };
         return Err(Failure::usage(format!("no job named \"{}\"", args.job)).with_hint(known));
     };
-    logging::init(&LogSettings::from_env(args.timestamps));
+    let _log = logging::init(&LogSettings::from_env(args.timestamps));
     let runtime = tokio_runtime()?;
     let code = runtime.block_on(async {
         let mut signals = forward_signals()?;
