@@ -58,7 +58,10 @@ mod tests {
     #[test]
     fn reads_state_and_group_from_a_stat_line() {
         let cases: &[(&str, Option<(char, libc::pid_t)>)] = &[
-            ("4242 (sleep) S 4240 4240 4240 0 -1 4194560", Some(('S', 4240))),
+            (
+                "4242 (sleep) S 4240 4240 4240 0 -1 4194560",
+                Some(('S', 4240)),
+            ),
             ("7 (a b) c)) Z 1 9 9 0", Some(('Z', 9))),
             ("12 (bash) R 1", None),
             ("garbage", None),

@@ -684,10 +684,17 @@ async fn stopped_counts_the_runs_that_never_reported() {
     let h = h.stop("SIGTERM").await;
     // 20 s of grace, SIGKILL, then 5 s more for the runs to report.
     h.pass(24).await;
-    assert!(!h.task.is_finished(), "gave up before the wait after SIGKILL");
+    assert!(
+        !h.task.is_finished(),
+        "gave up before the wait after SIGKILL"
+    );
     h.pass(2).await;
     assert!(h.task.is_finished());
-    assert_eq!(h.events("interrupted").len(), 1, "quick reported, stuck did not");
+    assert_eq!(
+        h.events("interrupted").len(),
+        1,
+        "quick reported, stuck did not"
+    );
     let stopped = h.events("stopped");
     assert_eq!(stopped.len(), 1);
     assert_eq!(stopped[0].get("unreported").as_deref(), Some("1"));
