@@ -368,6 +368,68 @@ fn a_stdout_nobody_reads_does_not_stop_the_timers() {
 }
 
 #[test]
+fn a_long_line_fits_logplex_cut_between_characters() {
+    let mut clock = Clock::start("clock_long_line", &[], &[]);
+    let cut = clock.wait_for(&[("event", "output"), ("truncated", "true")]);
+    let run = cut.get("run").expect("run id");
+    clock.wait_for(&[
+        ("event", "output"),
+        ("run", run.as_str()),
+        ("line", "after"),
+    ]);
+    clock.signal(libc::SIGTERM);
+    let (_, lines) = clock.wait_exit();
+    let line = lines
+        .iter()
+        .find(|l| l.contains("truncated=true"))
+        .expect("the cut line");
+    assert!(
+        line.len() < 10_000,
+        "{} bytes and a newline is over Logplex's 10,000",
+        line.len()
+    );
+    assert!(line.starts_with("at=info event=output job=long run="));
+    let text = cut.get("line").expect("a line value");
+    assert!(
+        text.len() > 9_000,
+        "cut far too short: {} bytes",
+        text.len()
+    );
+    assert!(
+        text.chars().all(|c| c == '€'),
+        "a character was split at the cut"
+    );
+}
+
+#[test]
+fn a_long_json_line_fits_logplex_too() {
+    let clock = Clock::start("clock_long_line", &[("CLOCK_LOG_FORMAT", "json")], &[]);
+    let deadline = Instant::now() + BOUND;
+    let line = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = clock
+            .lines
+            .recv_timeout(left)
+            .expect("a cut output line in JSON within the bound");
+        if line.contains("\"truncated\":true") {
+            break line;
+        }
+    };
+    assert!(line.len() < 10_000, "{} bytes and a newline", line.len());
+    let value: serde_json::Value =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+    assert_eq!(value["event"], "output");
+    assert_eq!(value["job"], "long");
+    let text = value["line"].as_str().expect("a line");
+    assert!(
+        text.len() > 9_000,
+        "cut far too short: {} bytes",
+        text.len()
+    );
+    assert!(text.chars().all(|c| c == '€'), "a character was split");
+}
+
+#[test]
 fn sigterm_interrupts_the_running_job_and_exits_zero() {
     let mut clock = Clock::start("clock_sigterm_during_run", &[], &[]);
     let started = clock.wait_for(&[("event", "started"), ("job", "long")]);

@@ -13,7 +13,7 @@ use tracing::field::{Field as TracingField, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::Context;
 
-use super::format::{self, Field, LogFormat, Value};
+use super::format::{self, Field, LogFormat, MAX_LINE_BYTES, Value};
 use super::writer::{DroppedLine, LineKind, LogQueue};
 
 /// Where finished events go.
@@ -21,8 +21,9 @@ pub trait Sink: Send + Sync + 'static {
     fn write(&self, level: &'static str, fields: Vec<Field>);
 }
 
-/// Renders one line per event and queues it for the writer thread ([`super::writer`]),
-/// which writes whole lines only, so lines from concurrent runs never interleave.
+/// Renders one line per event, within Logplex's 10,000 bytes ([`format::render_within`]),
+/// and queues it for the writer thread ([`super::writer`]), which writes whole lines
+/// only, so lines from concurrent runs never interleave.
 pub struct StdoutSink {
     pub format: LogFormat,
     pub timestamps: bool,
@@ -39,9 +40,8 @@ impl StdoutSink {
                 ("event".to_string(), Value::Str("output_dropped".into())),
                 ("dropped".to_string(), Value::Uint(dropped)),
             ];
-            let mut line = format::render(format, "warn", now(timestamps).as_deref(), &fields);
-            line.push('\n');
-            line
+            let time = now(timestamps);
+            format::render_within(format, "warn", time.as_deref(), &fields, MAX_LINE_BYTES)
         });
         StdoutSink {
             format,
@@ -75,8 +75,9 @@ impl Sink for StdoutSink {
             }
             _ => LineKind::Own,
         };
-        let mut line = format::render(self.format, level, now(self.timestamps).as_deref(), &fields);
-        line.push('\n');
+        let time = now(self.timestamps);
+        let line =
+            format::render_within(self.format, level, time.as_deref(), &fields, MAX_LINE_BYTES);
         let held = BATCH.with(|batch| match batch.borrow_mut().as_mut() {
             Some(held) => {
                 held.push(line.as_str(), kind);
