@@ -23,6 +23,14 @@ pub enum Value {
 /// A field: its key and value, in the order the event named them.
 pub type Field = (String, Value);
 
+/// The `event` field of a line the logging module writes itself, without `tracing`
+/// (the writer's `output_dropped`). Every such line names its event through here, so the
+/// check that keeps `runtime::report::EVENTS` complete finds it as it finds `tracing`
+/// calls.
+pub fn event_field(name: &'static str) -> Field {
+    ("event".to_string(), Value::Str(name.to_string()))
+}
+
 /// Which line shape to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {

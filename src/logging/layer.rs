@@ -37,7 +37,7 @@ impl StdoutSink {
     pub fn start(format: LogFormat, timestamps: bool) -> StdoutSink {
         let dropped_line: DroppedLine = Box::new(move |dropped| {
             let fields = [
-                ("event".to_string(), Value::Str("output_dropped".into())),
+                format::event_field("output_dropped"),
                 ("dropped".to_string(), Value::Uint(dropped)),
             ];
             let time = now(timestamps);

@@ -13,7 +13,8 @@ use crate::exec::{End, Outcome};
 use crate::schedule::DstNote;
 
 /// Every `event=` name a `tracing` call anywhere in `src/` can log, here or elsewhere
-/// (`exec` logs `output`, `logging` logs `setting_ignored`).
+/// (`exec` logs `output`, `leftover`, `logging` logs `setting_ignored`, and its writer
+/// `output_dropped` through `logging::format::event_field`).
 ///
 /// This is the one list the docs are checked against: `tests/docs.rs` fails when
 /// docs/logs.md has no row for one of these or a row for any other name, and the unit
@@ -36,6 +37,9 @@ pub const EVENTS: &[&str] = &[
     "retrying",
     "queued",
     "replacing",
+    "leftover",
+    "lost",
+    "output_dropped",
     // Runs that did not happen.
     "skipped",
     // Shutdown.
