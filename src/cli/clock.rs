@@ -52,7 +52,7 @@ pub fn clock_main() -> ExitCode {
 
 fn run(args: ClockArgs) -> Result<ExitCode, Failure> {
     let config = load_checked(&args.config)?;
-    logging::init(&LogSettings::from_env(args.timestamps));
+    let _log = logging::init(&LogSettings::from_env(args.timestamps));
     let runtime = tokio_runtime()?;
     runtime.block_on(async {
         let signals = forward_signals()?;

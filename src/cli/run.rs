@@ -3,7 +3,8 @@
 //!
 //! Exit codes: the job's own exit code; 124 when it timed out (as GNU `timeout`); 128+N
 //! when a signal N ended it; 143 when Ctrl-C or SIGTERM stopped it; 127 when `bash` could
-//! not start; 1 for an invalid clock.yml; 2 for an unknown job or an unreadable file.
+//! not start; 125 when the run was lost track of; 1 for an invalid clock.yml; 2 for an
+//! unknown job or an unreadable file.
 //! Retries are not attempted: one run, one answer.
 
 use std::path::PathBuf;
@@ -40,7 +41,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         };
         return Err(Failure::usage(format!("no job named \"{}\"", args.job)).with_hint(known));
     };
-    logging::init(&LogSettings::from_env(args.timestamps));
+    let _log = logging::init(&LogSettings::from_env(args.timestamps));
     let runtime = tokio_runtime()?;
     let code = runtime.block_on(async {
         let mut signals = forward_signals()?;

@@ -419,15 +419,16 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
     }
 
     /// Starts nothing new, asks every run to end, and kills what is left after the grace
-    /// (or at a second signal).
+    /// (or at a second signal). Every announced run gets a closing line; runs that still
+    /// have not reported after the final wait are counted in `event=stopped`.
     async fn shut_down(
         &mut self,
         signal: &'static str,
         signals: &mut mpsc::UnboundedReceiver<&'static str>,
     ) {
         self.shutting_down = true;
-        self.heap.clear();
         report::shutting_down(signal, self.running_count(), self.shutdown_grace);
+        self.drop_announced_retries();
         for state in &mut self.jobs {
             if let Some(waiting) = state.waiting.take() {
                 report::skipped(
@@ -458,7 +459,23 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 _ = sleep_until_some(killed_at.map(|at| at + AFTER_KILL_WAIT)) => break,
             }
         }
-        report::stopped();
+        report::stopped(self.running_count());
+    }
+
+    /// Empties the heap. A retry in it was announced (`event=retrying`), so it gets its
+    /// closing line; a slot in it was never announced and goes quietly.
+    fn drop_announced_retries(&mut self) {
+        let mut retries: Vec<Entry> = std::mem::take(&mut self.heap)
+            .into_iter()
+            .filter(|entry| matches!(entry.due, Due::Retry { .. }))
+            .collect();
+        retries.sort_by_key(|entry| (entry.at, entry.seq));
+        for entry in retries {
+            if let Due::Retry { slot, attempt } = entry.due {
+                let name = &self.jobs[entry.job].spec.job.name;
+                report::skipped(name, slot, SkipReason::Shutdown, Some(attempt));
+            }
+        }
     }
 
     fn kill_all(&mut self) -> Instant {
