@@ -9,11 +9,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Utc};
 
 use super::Failure;
-use super::validate::{counts, load, print_diagnostics};
+use super::report::{counts, format_instant, load, print_diagnostics};
 use crate::config::{self, Config};
 use crate::schedule::{CronExpr, DstNote, Fire, JobSchedule, Schedule, ScheduleError};
 
@@ -251,11 +250,4 @@ fn dst_note(note: DstNote) -> String {
             wall.format("%H:%M")
         ),
     }
-}
-
-/// An instant in `tz` as RFC 3339 with the zone's offset: `2026-03-08T03:00:00-04:00`.
-pub(super) fn format_instant(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz)
-        .fixed_offset()
-        .to_rfc3339_opts(SecondsFormat::Secs, false)
 }
