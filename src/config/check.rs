@@ -4,7 +4,20 @@
 //! never stops at the first problem: a bad value is reported where it is written and the
 //! walk goes on, so `clockctl validate` shows everything wrong in one run. A [`Config`]
 //! comes out only when no error was found. Reading individual values lives in
-//! [`super::fields`]; schedule warnings in [`super::warnings`].
+//! [`super::fields`]; schedule warnings in [`super::warnings`]; the diagnostics they all
+//! write to in [`super::checker`]. Imports go one way: this file uses those three,
+//! `warnings` uses `fields` and `checker`, `fields` uses `checker`, `checker` none of them.
+//!
+//! Adding a key:
+//! - a job key: add it to [`super::fields::SETTING_KEYS`] if `defaults:` may set it too
+//!   (else to `JOB_ONLY_KEYS` there), give [`Fields`] a field and `read_field` an arm
+//!   that reads it (with `or_defaults` filling it when it is a setting), then carry it
+//!   into the [`Job`] in `job` below, checking rules across keys there;
+//! - a top-level block (such as `store:`): add its name to [`TOP_KEYS`], read it in
+//!   `check_file` with a method of its own on [`Checker`] in a file of its own (as
+//!   `fields` does for a job), and add what it yields to [`Config`].
+//!
+//! Unknown keys, duplicates and typo hints then follow from those lists.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -12,80 +25,26 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use super::checker::{Checker, Repeated};
 use super::fields::{At, Fields, SCHEDULE_KEYS, ScheduleSource, Section, list};
 use super::model::{
     Config, DEFAULT_KILL_GRACE, DEFAULT_MISFIRE_GRACE, DEFAULT_RETRY_BACKOFF,
     DEFAULT_SHUTDOWN_GRACE, HEROKU_SIGTERM_WINDOW, Job,
 };
 use super::names::{MAX_JOB_NAME, NameError, check_job_name, closest, suggest_job_name};
-use super::source::{LineIndex, Span};
+use super::source::Span;
 use super::yaml::{Node, Value, read_tree};
-use super::{Diagnostic, Parsed, Severity, duration, when};
-use crate::schedule::{AtTime, CronExpr, JobSchedule, Schedule, ScheduleError};
+use super::{Parsed, Severity, duration, when};
+use crate::schedule::{AtTime, JobSchedule, Schedule, ScheduleError};
 
+/// The keys of the file's top level.
 const TOP_KEYS: [&str; 4] = ["timezone", "defaults", "jobs", "shutdown_grace"];
-/// Past this many findings the rest are summarised in one: nobody reads more, and a
-/// hostile file could otherwise produce one per byte.
-const MAX_DIAGNOSTICS: usize = 200;
-
-/// Collects diagnostics against one source text.
-pub(super) struct Checker<'a> {
-    pub source: &'a str,
-    pub now: DateTime<Utc>,
-    index: LineIndex<'a>,
-    diagnostics: Vec<Diagnostic>,
-    /// Errors and warnings past [`MAX_DIAGNOSTICS`], counted but not kept.
-    dropped: (usize, usize),
-    /// What the schedule engine found for each distinct cron schedule: large files repeat
-    /// the same few expressions, and these scans dominate checking time.
-    pub cron_facts: std::collections::HashMap<super::warnings::FactsKey, CronFacts>,
-    /// Each distinct valid cron text, parsed once: parsing is pure, and large files repeat
-    /// their expressions.
-    pub parsed_crons: std::collections::HashMap<String, CronExpr>,
-}
-
-/// The (pure, costly) facts about one cron schedule that warnings need.
-#[derive(Debug, Clone, Default)]
-pub(super) struct CronFacts {
-    pub min_gap: Option<Option<Duration>>,
-    pub dst_traps: Option<Vec<crate::schedule::DstTrap>>,
-}
 
 /// Parses and checks a whole file. See [`super::parse`].
 pub(super) fn check(source: &str, now: DateTime<Utc>) -> Parsed {
-    let mut checker = Checker {
-        source,
-        now,
-        index: LineIndex::new(source),
-        diagnostics: Vec::new(),
-        dropped: (0, 0),
-        cron_facts: std::collections::HashMap::new(),
-        parsed_crons: std::collections::HashMap::new(),
-    };
+    let mut checker = Checker::new(source, now);
     let config = checker.check_file();
-    let mut diagnostics = checker.diagnostics;
-    // File order reads best; errors and warnings at one spot keep the order they were found.
-    diagnostics.sort_by_key(|d| (d.line, d.column));
-    let (errors, warnings) = checker.dropped;
-    if errors + warnings > 0 {
-        let last_line = u32::try_from(source.split('\n').count()).unwrap_or(u32::MAX);
-        diagnostics.push(Diagnostic {
-            // An error only if an error was dropped: warnings alone keep the file valid.
-            severity: if errors > 0 {
-                Severity::Error
-            } else {
-                Severity::Warning
-            },
-            line: last_line,
-            column: 1,
-            len: 1,
-            message: format!(
-                "{} more problems not shown ({errors} errors, {warnings} warnings)",
-                errors + warnings
-            ),
-            hint: Some("fix the ones above and run again".into()),
-        });
-    }
+    let diagnostics = checker.into_diagnostics();
     let valid = !diagnostics.iter().any(|d| d.severity == Severity::Error);
     Parsed {
         config: config.filter(|_| valid),
@@ -93,76 +52,7 @@ pub(super) fn check(source: &str, now: DateTime<Utc>) -> Parsed {
     }
 }
 
-impl<'a> Checker<'a> {
-    pub fn error(&mut self, span: &Span, message: impl Into<String>, hint: Option<String>) {
-        self.push(Severity::Error, span, message.into(), hint);
-    }
-
-    pub fn warning(&mut self, span: &Span, message: impl Into<String>, hint: Option<String>) {
-        self.push(Severity::Warning, span, message.into(), hint);
-    }
-
-    fn push(&mut self, severity: Severity, span: &Span, message: String, hint: Option<String>) {
-        if self.diagnostics.len() >= MAX_DIAGNOSTICS {
-            match severity {
-                Severity::Error => self.dropped.0 += 1,
-                Severity::Warning => self.dropped.1 += 1,
-            }
-            return;
-        }
-        let position = self.index.position(span);
-        self.diagnostics.push(Diagnostic {
-            severity,
-            line: position.line,
-            column: position.column,
-            len: position.len,
-            message,
-            hint,
-        });
-    }
-
-    pub fn line_of(&self, span: &Span) -> u32 {
-        self.index.line(span.start)
-    }
-
-    /// Remembers that `key` is written at `span` in one map. A key the map already had
-    /// returns the line of its first occurrence instead (YAML duplicates are passed through
-    /// by the reader so that both places can be named).
-    pub fn first_line_of_repeat<'k>(
-        &self,
-        seen: &mut BTreeMap<&'k str, Span>,
-        key: &'k str,
-        span: &Span,
-    ) -> Option<u32> {
-        match seen.get(key) {
-            Some(first) => Some(self.line_of(first)),
-            None => {
-                seen.insert(key, span.clone());
-                None
-            }
-        }
-    }
-
-    /// A map key's text. Scalars that YAML reads as numbers or booleans (`2024:`, `yes:`)
-    /// are taken as written; lists and maps as keys are errors.
-    /// Borrowed from the tree or the source: a file has a key per value, and copying each
-    /// one showed up in profiles of large files.
-    pub fn key_text<'n>(&mut self, key: &'n Node) -> Option<&'n str>
-    where
-        'a: 'n,
-    {
-        match &key.value {
-            Value::Str(s) => Some(s),
-            Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null => {
-                self.source.get(key.span.clone())
-            }
-            Value::Seq(_) | Value::Map(_) => {
-                self.error(&key.span, "a key must be text", None);
-                None
-            }
-        }
-    }
-
+impl Checker<'_> {
     fn check_file(&mut self) -> Option<Config> {
         let tree = match read_tree(self.source) {
             Ok(tree) => tree,
@@ -195,6 +85,7 @@ impl<'a> Checker<'a> {
         };
 
         let mut top: BTreeMap<&str, (&Node, &Node)> = BTreeMap::new();
+        let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
         for (key, value) in &entries {
             let Some(name) = self.key_text(key) else {
                 continue;
@@ -203,13 +94,7 @@ impl<'a> Checker<'a> {
                 self.unknown_top_key(name, key, value);
                 continue;
             };
-            if let Some((first, _)) = top.get(known) {
-                let line = self.line_of(&first.span);
-                self.error(
-                    &key.span,
-                    format!("duplicate key \"{known}\""),
-                    Some(format!("\"{known}\" is already set on line {line}")),
-                );
+            if self.is_repeat(&mut seen, known, &key.span, Repeated::Key) {
                 continue;
             }
             top.insert(known, (key, value));
@@ -315,14 +200,7 @@ impl<'a> Checker<'a> {
                 all_valid = false;
                 continue;
             };
-            if let Some(line) = self.first_line_of_repeat(&mut seen, name, &key.span) {
-                self.error(
-                    &key.span,
-                    format!("duplicate job \"{}\"", name.escape_debug()),
-                    Some(format!(
-                        "a job named \"{name}\" is already defined on line {line}; job names must be unique"
-                    )),
-                );
+            if self.is_repeat(&mut seen, name, &key.span, Repeated::Job) {
                 all_valid = false;
                 continue;
             }
@@ -569,6 +447,7 @@ impl<'a> Checker<'a> {
 mod tests {
     use chrono::TimeZone;
 
+    use super::super::checker::MAX_DIAGNOSTICS;
     use super::*;
 
     fn now() -> DateTime<Utc> {

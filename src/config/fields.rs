@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 
-use super::check::Checker;
+use super::checker::{Checker, Repeated};
 use super::duration;
 use super::model::{MAX_RETRIES, Overlap};
 use super::names::{closest, is_env_name};
@@ -22,6 +22,8 @@ use crate::schedule::{AtTime, CronExpr};
 
 /// The keys that pick a job's schedule; exactly one per job.
 pub(super) const SCHEDULE_KEYS: [&str; 3] = ["cron", "every", "at"];
+/// The keys only a job may set: its command and its schedule.
+pub(super) const JOB_ONLY_KEYS: [&str; 4] = ["command", "cron", "every", "at"];
 /// The keys `defaults:` may set (every job key but the schedule and the command).
 pub(super) const SETTING_KEYS: [&str; 13] = [
     "timezone",
@@ -150,12 +152,7 @@ impl Checker<'_> {
             let Some(key) = self.key_text(key_node) else {
                 continue;
             };
-            if let Some(line) = self.first_line_of_repeat(&mut seen, key, &key_node.span) {
-                self.error(
-                    &key_node.span,
-                    format!("duplicate key \"{}\"", key.escape_debug()),
-                    Some(format!("\"{key}\" is already set on line {line}")),
-                );
+            if self.is_repeat(&mut seen, key, &key_node.span, Repeated::Key) {
                 continue;
             }
             self.read_field(section, &mut fields, key, key_node, value);
@@ -173,7 +170,7 @@ impl Checker<'_> {
     ) {
         let in_defaults = section == Section::Defaults;
         match key {
-            "command" | "cron" | "every" | "at" if in_defaults => {
+            _ if in_defaults && JOB_ONLY_KEYS.contains(&key) => {
                 self.error(
                     &key_node.span,
                     format!("\"{key}\" cannot be set in defaults"),
@@ -249,10 +246,7 @@ impl Checker<'_> {
             _ => {
                 let (allowed, what): (Vec<&'static str>, String) = match section {
                     Section::Job(name) => (
-                        std::iter::once("command")
-                            .chain(SCHEDULE_KEYS)
-                            .chain(SETTING_KEYS)
-                            .collect(),
+                        JOB_ONLY_KEYS.into_iter().chain(SETTING_KEYS).collect(),
                         format!(" in job \"{name}\""),
                     ),
                     Section::Defaults => (SETTING_KEYS.to_vec(), " in defaults".to_owned()),
@@ -498,12 +492,7 @@ impl Checker<'_> {
             let Some(name) = self.key_text(name_node) else {
                 continue;
             };
-            if let Some(line) = self.first_line_of_repeat(&mut seen, name, &name_node.span) {
-                self.error(
-                    &name_node.span,
-                    format!("duplicate variable \"{}\" in env", name.escape_debug()),
-                    Some(format!("\"{name}\" is already set on line {line}")),
-                );
+            if self.is_repeat(&mut seen, name, &name_node.span, Repeated::Variable) {
                 continue;
             }
             if !is_env_name(name) {

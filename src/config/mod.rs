@@ -6,6 +6,7 @@
 //! errors to positions; what a schedule *means* belongs to [`crate::schedule`].
 
 mod check;
+mod checker;
 mod duration;
 mod fields;
 mod model;
