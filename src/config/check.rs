@@ -741,6 +741,100 @@ mod tests {
         );
     }
 
+    /// The job `name` of a file that must be valid, or a panic naming the findings.
+    fn job_named(source: &str, name: &str) -> Job {
+        let parsed = check(source, now());
+        let errors: Vec<_> = parsed
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{source}\n{errors:?}");
+        let config = parsed.config.expect("valid");
+        config.job(name).cloned().expect("the job")
+    }
+
+    fn env_of(job: &Job) -> Vec<(String, String)> {
+        job.env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn aliases_give_the_anchored_value_for_every_key_type() {
+        // `first` holds the anchors; `second` reads every one of them through an alias.
+        let source = "jobs:\n  first:\n    every: &every 5m\n    command: &text echo hi\n    description: &number 0042\n    timeout: &duration 90s\n    retries: &retries 3\n    enabled: &enabled true\n    env: &env\n      RATE: &float 1.50\n  second:\n    every: *every\n    command: *number\n    description: *float\n    timeout: *duration\n    retries: *retries\n    enabled: *enabled\n    env:\n      A: *text\n      B: *number\n      C: *enabled\n      D: *float\n  third:\n    every: 1m\n    command: *enabled\n    env: *env\n";
+        let second = job_named(source, "second");
+        assert_eq!(
+            second.schedule.schedule,
+            Schedule::Every(Duration::from_secs(300))
+        );
+        assert_eq!(second.command, "0042");
+        assert_eq!(second.description.as_deref(), Some("1.50"));
+        assert_eq!(second.timeout, Some(Duration::from_secs(90)));
+        assert_eq!(second.retries, 3);
+        assert!(second.enabled);
+        assert_eq!(
+            env_of(&second),
+            pairs(&[
+                ("A", "echo hi"),
+                ("B", "0042"),
+                ("C", "true"),
+                ("D", "1.50")
+            ])
+        );
+        let third = job_named(source, "third");
+        assert_eq!(third.command, "true");
+        assert_eq!(env_of(&third), pairs(&[("RATE", "1.50")]));
+        // A number through an alias where a duration goes is explained, not misread.
+        let bare = "jobs:\n  a:\n    timeout: &n 90\n    every: 1h\n    command: x\n  b:\n    every: *n\n    command: y\n";
+        let messages: Vec<String> = findings(bare).into_iter().map(|f| f.4).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "timeout: a duration needs a unit".to_owned(),
+                "every: a duration needs a unit".to_owned()
+            ]
+        );
+    }
+
+    #[test]
+    fn merge_keys_give_the_merged_values() {
+        // The case from the issue: `<<: *common` in a job's env.
+        let issue = "defaults:\n  env: &common\n    PORT: 8080\n    DEBUG: true\njobs:\n  a:\n    every: 1s\n    env:\n      <<: *common\n    command: echo \"PORT=$PORT DEBUG=$DEBUG\"\n";
+        assert_eq!(
+            env_of(&job_named(issue, "a")),
+            pairs(&[("DEBUG", "true"), ("PORT", "8080")])
+        );
+        // Merged numbers, booleans and floats keep their text; the job's own keys win.
+        let own = "defaults:\n  env: &common\n    PORT: 0080\n    DEBUG: false\n    RATE: 1.50\njobs:\n  a:\n    every: 1s\n    env:\n      <<: *common\n      PORT: 9000\n    command: x\n";
+        assert_eq!(
+            env_of(&job_named(own, "a")),
+            pairs(&[("DEBUG", "false"), ("PORT", "9000"), ("RATE", "1.50")])
+        );
+        // A whole job's settings merged in, every key type among them.
+        let job = "jobs:\n  base:\n    every: 1h\n    command: x\n    env: &env\n      N: 7\n  merged:\n    <<: &settings\n      timeout: 90s\n      retries: 2\n      enabled: false\n      description: 12\n      env: *env\n    every: 10m\n    command: 3\n";
+        let merged = job_named(job, "merged");
+        assert_eq!(merged.command, "3");
+        assert_eq!(merged.timeout, Some(Duration::from_secs(90)));
+        assert_eq!(merged.retries, 2);
+        assert!(!merged.enabled);
+        assert_eq!(merged.description.as_deref(), Some("12"));
+        assert_eq!(env_of(&merged), pairs(&[("N", "7")]));
+        // `defaults:` built by merging an anchored map, and applied to a job.
+        let defaults = "jobs:\n  a:\n    every: 1h\n    command: x\n    env: &base\n      PORT: 5432\n      ON: true\ndefaults:\n  retries: &r 4\n  env:\n    <<: *base\n";
+        let job = job_named(defaults, "a");
+        assert_eq!(job.retries, 4);
+        assert_eq!(env_of(&job), pairs(&[("ON", "true"), ("PORT", "5432")]));
+    }
+
     #[test]
     fn hostile_yaml_is_one_error_not_a_panic() {
         let table = [

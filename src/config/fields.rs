@@ -359,10 +359,9 @@ impl Checker<'_> {
         allow_zero: bool,
     ) -> Option<At<Duration>> {
         let text = match &value.value {
-            Value::Str(s) => String::from(s.as_ref()),
             // A bare number: YAML reads it as a number, but we want to say *why* it is
-            // wrong, so read its text and let the duration parser explain.
-            Value::Int(_) | Value::Float(_) => self.source.get(value.span.clone())?.to_owned(),
+            // wrong, so take its text and let the duration parser explain.
+            Value::Str(_) | Value::Int(_) | Value::Float(_) => value.scalar_text()?.into_owned(),
             _ => {
                 self.wrong_type(key, "a duration like 90s, 5m or 1h30m", value);
                 return None;
@@ -504,13 +503,11 @@ impl Checker<'_> {
                 continue;
             }
             let text = match &value_node.value {
-                Value::Str(s) => String::from(s.as_ref()),
-                // Numbers and booleans are kept exactly as written: `PORT: 0080` stays "0080".
-                Value::Int(_) | Value::Float(_) | Value::Bool(_) => self
-                    .source
-                    .get(value_node.span.clone())
-                    .unwrap_or_default()
-                    .to_owned(),
+                // Numbers and booleans are kept exactly as written: `PORT: 0080` stays "0080",
+                // through an alias or a merge key too.
+                Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+                    value_node.scalar_text().unwrap_or_default().into_owned()
+                }
                 Value::Null => {
                     self.error(
                         &value_span(value_node),
@@ -530,14 +527,12 @@ impl Checker<'_> {
     }
 
     /// A text value, or a diagnostic saying what was found instead. Numbers and booleans
-    /// count as text, exactly as written (`command: true` runs `true`).
+    /// count as text, exactly as written (`command: true` runs `true`), also when reached
+    /// through an alias: the text comes from the node, never from the file at the alias.
     pub(super) fn text(&mut self, key: &str, value: &Node) -> Option<String> {
-        match &value.value {
-            Value::Str(s) => Some(String::from(s.as_ref())),
-            Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
-                self.source.get(value.span.clone()).map(str::to_owned)
-            }
-            _ => {
+        match value.scalar_text() {
+            Some(text) => Some(text.into_owned()),
+            None => {
                 self.wrong_type(key, "text", value);
                 None
             }
