@@ -559,6 +559,14 @@ mod tests {
                 )],
             ),
             (
+                job("    env:\n      X: \"a\\0b\"\n"),
+                vec![error(6, 10, 6, "env: \"X\" contains a NUL byte")],
+            ),
+            (
+                "jobs:\n  sync:\n    command: \"a\\0b\"\n    every: 1m\n".into(),
+                vec![error(3, 14, 6, "command contains a NUL byte")],
+            ),
+            (
                 job("    command: again\n"),
                 vec![error(5, 5, 7, "duplicate key \"command\"")],
             ),

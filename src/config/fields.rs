@@ -19,6 +19,7 @@ use super::when;
 use super::yaml::{Node, Value};
 use super::zone;
 use crate::schedule::{AtTime, CronExpr};
+use crate::visible::visible;
 
 /// The keys that pick a job's schedule; exactly one per job.
 pub(super) const SCHEDULE_KEYS: [&str; 3] = ["cron", "every", "at"];
@@ -184,6 +185,15 @@ impl Checker<'_> {
                             &value.span,
                             "command is empty",
                             Some("write the shell command to run, e.g. `bin/sync`".into()),
+                        );
+                    } else if text.contains('\0') {
+                        self.error(
+                            &value.span,
+                            "command contains a NUL byte",
+                            Some(
+                                "bash cannot be given a command with a NUL byte (`\\0`); remove it"
+                                    .into(),
+                            ),
                         );
                     } else {
                         fields.command = Some(At {
@@ -521,6 +531,16 @@ impl Checker<'_> {
                     continue;
                 }
             };
+            if text.contains('\0') {
+                self.error(
+                    &value_node.span,
+                    format!("env: \"{}\" contains a NUL byte", visible(name)),
+                    Some(
+                        "an environment variable cannot hold a NUL byte (`\\0`); remove it".into(),
+                    ),
+                );
+                continue;
+            }
             env.insert(name.to_owned(), text);
         }
         Some(env)
