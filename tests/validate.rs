@@ -274,3 +274,32 @@ fn an_unquoted_cron_star_gets_a_quoting_hint() {
 fn an_alias_bomb_found_by_fuzzing_stops_with_an_error() {
     check("validate_alias_bomb_from_fuzzing", &[], 1, true);
 }
+
+/// No control character but the newline in what `clockctl validate` printed.
+fn assert_no_control_characters(scenario: &str, output: &Output) {
+    for (stream, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+        let text = String::from_utf8_lossy(bytes);
+        let found: Vec<char> = text
+            .chars()
+            .filter(|c| c.is_control() && *c != '\n')
+            .collect();
+        assert!(
+            found.is_empty(),
+            "{scenario}: {stream} holds control characters {found:?}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn escapes_from_the_file_never_reach_the_terminal() {
+    // A job named "\e]0;pwned\a" would set the terminal's title; a key, an env name and
+    // values hold more escapes. Each message shows them as `\e`, `\u{7}`.
+    let output = check("validate_control_characters", &[], 1, true);
+    assert_no_control_characters("validate_control_characters", &output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("\"\\e]0;pwned\\u{7}\""), "{stderr}");
+    let output = check("validate_control_characters_in_summary", &[], 0, false);
+    assert_no_control_characters("validate_control_characters_in_summary", &output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("printf '\\e[2J'"), "{stdout}");
+}

@@ -15,6 +15,7 @@ use super::Failure;
 use super::report::{counts, format_instant, load, print_diagnostics};
 use crate::config::{self, Config};
 use crate::schedule::{CronExpr, DstNote, Fire, JobSchedule, Schedule, ScheduleError};
+use crate::visible::{push_visible, visible};
 
 /// More runs than anyone reads; keeps a typo like `--count 1000000000` from hanging.
 const MAX_COUNT: usize = 10_000;
@@ -60,7 +61,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             .map_err(|_| {
                 Failure::usage(format!(
                     "--after: \"{}\" is not an RFC 3339 instant",
-                    text.escape_debug()
+                    visible(text)
                 ))
                 .with_hint(
                     "write it with an offset: 2026-03-07T00:00:00Z or 2026-03-07T00:00:00-05:00",
@@ -88,10 +89,7 @@ fn preview_expression(
     after: DateTime<Utc>,
 ) -> Result<ExitCode, Failure> {
     let tz = config::parse_time_zone(&args.tz).map_err(|suggestion| {
-        let failure = Failure::usage(format!(
-            "--tz: unknown time zone \"{}\"",
-            args.tz.escape_debug()
-        ));
+        let failure = Failure::usage(format!("--tz: unknown time zone \"{}\"", visible(&args.tz)));
         match suggestion {
             Some(name) => failure.with_hint(format!("did you mean \"{name}\"?")),
             None => failure.with_hint("use an IANA name such as America/New_York or UTC"),
@@ -132,19 +130,23 @@ fn expression_failure(
     message: &str,
     hint: Option<String>,
 ) -> Failure {
-    let start = text
-        .get(..range.start.min(text.len()))
-        .map_or(0, |s| s.chars().count());
-    let len = text
-        .get(range.start.min(text.len())..range.end.clamp(range.start, text.len()))
-        .map_or(1, |s| s.chars().count())
-        .max(1);
-    let visible: String = text
-        .chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect();
+    // Columns count the characters as shown: a control character shows as an escape
+    // (`\t`, `\e`) several characters wide.
+    let shown_width = |part: Option<&str>| {
+        part.map_or(0, |s| {
+            let mut shown = String::new();
+            s.chars().for_each(|c| push_visible(&mut shown, c));
+            shown.chars().count()
+        })
+    };
+    let start = shown_width(text.get(..range.start.min(text.len())));
+    let len = shown_width(
+        text.get(range.start.min(text.len())..range.end.clamp(range.start, text.len())),
+    )
+    .max(1);
     let message = format!(
-        "{message}\n  {visible}\n  {}{}",
+        "{message}\n  {}\n  {}{}",
+        visible(text),
         " ".repeat(start),
         "^".repeat(len)
     );
@@ -220,7 +222,7 @@ fn selected_jobs<'a>(
             Some(job) => Ok(vec![job]),
             None => {
                 let names = config.jobs.iter().map(|j| j.name.as_str());
-                let failure = Failure::usage(format!("no job named \"{}\"", name.escape_debug()));
+                let failure = Failure::usage(format!("no job named \"{}\"", visible(name)));
                 let closest = config::closest_match(name, names.clone());
                 Err(match closest {
                     Some(candidate) => failure.with_hint(format!("did you mean \"{candidate}\"?")),

@@ -17,6 +17,7 @@ use super::Failure;
 use super::report::{counts, format_instant, load, print_diagnostics};
 use crate::config::{self, Config, Diagnostic, Job, Parsed, Severity};
 use crate::schedule::Schedule;
+use crate::visible::visible;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -95,7 +96,7 @@ fn summary(file: &str, config: &Config, parsed: &Parsed, now: DateTime<Utc>) -> 
             "none (disabled)".to_owned()
         };
         out.push_str(&format!("  next run: {next}\n"));
-        out.push_str(&format!("  command:  {}\n", job.command));
+        out.push_str(&format!("  command:  {}\n", visible(&job.command)));
     }
     out
 }

@@ -36,6 +36,7 @@ use super::source::Span;
 use super::yaml::{Node, Value, read_tree};
 use super::{Parsed, Severity, duration, when};
 use crate::schedule::{AtTime, JobSchedule, Schedule, ScheduleError};
+use crate::visible::visible;
 
 /// The keys of the file's top level.
 const TOP_KEYS: [&str; 4] = ["timezone", "defaults", "jobs", "shutdown_grace"];
@@ -142,7 +143,7 @@ impl Checker<'_> {
         };
         self.error(
             &key.span,
-            format!("unknown key \"{}\"", name.escape_debug()),
+            format!("unknown key \"{}\"", visible(name)),
             Some(hint),
         );
     }
@@ -230,8 +231,8 @@ impl Checker<'_> {
             }
             NameError::BadChar { found, .. } => format!(
                 "invalid job name \"{}\": \"{}\" is not allowed",
-                name.escape_debug(),
-                found.escape_debug()
+                visible(name),
+                visible(found.encode_utf8(&mut [0; 4]))
             ),
         };
         self.error(&key.span, message, Some(hint));
@@ -252,7 +253,7 @@ impl Checker<'_> {
             Value::Null => {
                 self.error(
                     &key.span,
-                    format!("job \"{}\" has no keys", name.escape_debug()),
+                    format!("job \"{}\" has no keys", visible(name)),
                     Some(
                         "add `command:` and one of cron, every or at, indented under the name"
                             .into(),
@@ -261,7 +262,7 @@ impl Checker<'_> {
                 return None;
             }
             _ => {
-                let what = format!("job \"{}\"", name.escape_debug());
+                let what = format!("job \"{}\"", visible(name));
                 self.wrong_type(&what, "a map with `command:` and a schedule", value);
                 return None;
             }
@@ -274,7 +275,7 @@ impl Checker<'_> {
         {
             self.error(
                 &key.span,
-                format!("job \"{}\" has no command", name.escape_debug()),
+                format!("job \"{}\" has no command", visible(name)),
                 Some("add `command:` with the shell command to run".into()),
             );
         }
@@ -283,7 +284,7 @@ impl Checker<'_> {
             None => {
                 self.error(
                     &key.span,
-                    format!("job \"{}\" has no schedule", name.escape_debug()),
+                    format!("job \"{}\" has no schedule", visible(name)),
                     Some("add one of `cron: \"0 * * * *\"`, `every: 10m` or `at: 2026-12-31T23:30:00`".into()),
                 );
                 None

@@ -130,7 +130,7 @@ impl Fields {
     /// message located in `defaults:` still names the job it is about.
     pub fn origin(&self, key: &str, job: &str) -> String {
         if self.inherited.contains(&key) {
-            format!(" (from defaults, in job \"{job}\")")
+            format!(" (from defaults, in job \"{}\")", visible(job))
         } else {
             String::new()
         }
@@ -222,7 +222,7 @@ impl Checker<'_> {
                 {
                     self.error(
                         &value.span,
-                        format!("enabled must be true or false, not \"{text}\""),
+                        format!("enabled must be true or false, not \"{}\"", visible(text)),
                         Some("write true or false; YAML 1.2 reads yes/no/on/off as text".into()),
                     );
                 }
@@ -257,7 +257,7 @@ impl Checker<'_> {
                 let (allowed, what): (Vec<&'static str>, String) = match section {
                     Section::Job(name) => (
                         JOB_ONLY_KEYS.into_iter().chain(SETTING_KEYS).collect(),
-                        format!(" in job \"{name}\""),
+                        format!(" in job \"{}\"", visible(name)),
                     ),
                     Section::Defaults => (SETTING_KEYS.to_vec(), " in defaults".to_owned()),
                 };
@@ -272,7 +272,7 @@ impl Checker<'_> {
                 };
                 self.error(
                     &key_node.span,
-                    format!("unknown key \"{}\"{what}", key.escape_debug()),
+                    format!("unknown key \"{}\"{what}", visible(key)),
                     Some(hint),
                 );
             }
@@ -298,7 +298,8 @@ impl Checker<'_> {
             self.error(
                 &key_node.span,
                 format!(
-                    "job \"{name}\" has more than one schedule: \"{}\" and \"{kind}\"",
+                    "job \"{}\" has more than one schedule: \"{}\" and \"{kind}\"",
+                    visible(name),
                     first.value
                 ),
                 Some("a job has exactly one of cron, every and at; split it into two jobs".into()),
@@ -413,7 +414,7 @@ impl Checker<'_> {
         if parsed.is_none() {
             self.error(
                 &value.span,
-                format!("{key}: \"{}\" is not a date and time", text.escape_debug()),
+                format!("{key}: \"{}\" is not a date and time", visible(text)),
                 Some(
                     "write 2026-12-31T23:30:00 (in the job's time zone) or \
                      2026-12-31T23:30:00-05:00 (an exact instant)"
@@ -431,7 +432,7 @@ impl Checker<'_> {
                 let message = if text.trim().is_empty() {
                     "timezone is empty".to_owned()
                 } else {
-                    format!("unknown time zone \"{}\"", text.escape_debug())
+                    format!("unknown time zone \"{}\"", visible(text))
                 };
                 let hint = match suggestion {
                     Some(name) => format!("did you mean \"{name}\"?"),
@@ -459,7 +460,7 @@ impl Checker<'_> {
                 };
                 self.error(
                     &value.span,
-                    format!("overlap: unknown value \"{}\"", text.escape_debug()),
+                    format!("overlap: unknown value \"{}\"", visible(&text)),
                     Some(hint),
                 );
                 return None;
@@ -507,7 +508,7 @@ impl Checker<'_> {
             if !is_env_name(name) {
                 self.error(
                     &name_node.span,
-                    format!("env: \"{}\" is not a variable name", name.escape_debug()),
+                    format!("env: \"{}\" is not a variable name", visible(name)),
                     Some("names use letters, digits and _, and do not start with a digit".into()),
                 );
                 continue;
@@ -521,13 +522,13 @@ impl Checker<'_> {
                 Value::Null => {
                     self.error(
                         &value_span(value_node),
-                        format!("env: \"{name}\" has no value"),
+                        format!("env: \"{}\" has no value", visible(name)),
                         Some("write \"\" for an empty value".into()),
                     );
                     continue;
                 }
                 Value::Seq(_) | Value::Map(_) => {
-                    self.wrong_type(&format!("env: \"{name}\""), "text", value_node);
+                    self.wrong_type(&format!("env: \"{}\"", visible(name)), "text", value_node);
                     continue;
                 }
             };

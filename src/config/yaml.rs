@@ -14,6 +14,7 @@ use serde_saphyr::options::DuplicateKeyPolicy;
 use serde_saphyr::{Location, MessageFormatter, UserMessageFormatter};
 
 use super::source::{LineIndex, Span};
+use crate::visible::visible;
 
 /// Deeper nesting than this is never a valid clock.yml (a job's `env` sits at depth 4).
 const MAX_DEPTH: usize = 24;
@@ -398,7 +399,7 @@ fn span_of(location: &Location, source: &str) -> Span {
 
 fn describe_error(error: &serde_saphyr::Error, source: &str) -> YamlError {
     let error = error.without_snippet();
-    let span = error
+    let mut span = error
         .location()
         .map_or(0..0, |location| span_of(&location, source));
     let (message, hint) = match root_error(error) {
@@ -409,18 +410,23 @@ fn describe_error(error: &serde_saphyr::Error, source: &str) -> YamlError {
         | serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => alias_bomb_message(),
         other => {
             let message = plain_message(other);
-            let hint = if let Some(hint) = quoting_hint(source, span.start) {
-                Some(hint)
+            if let Some(hint) = quoting_hint(source, span.start) {
+                (message, Some(hint))
             } else if message.contains("tab") {
-                Some("indent with spaces; YAML does not allow tabs for indentation".into())
+                // The parser stops after the tab; point at the tab itself.
+                if let Some(tab) = indenting_tab(source, span.start) {
+                    span = tab..tab + 1;
+                }
+                (
+                    message,
+                    Some("indent with spaces; YAML does not allow tabs for indentation".into()),
+                )
             } else if message.contains("recursion limit") {
-                Some(format!(
-                    "a clock.yml nests a few levels deep; this nests more than {MAX_DEPTH}"
-                ))
+                // The parser's own nesting cap (set to MAX_DEPTH for flow collections).
+                depth_message()
             } else {
-                None
-            };
-            (message, hint)
+                (message, None)
+            }
         }
     };
     YamlError {
@@ -434,10 +440,7 @@ fn budget_message(breach: &serde_saphyr::budget::BudgetBreach) -> (String, Optio
     use serde_saphyr::budget::BudgetBreach;
     match breach {
         BudgetBreach::Documents { .. } => multiple_documents_message(),
-        BudgetBreach::Depth { .. } => (
-            format!("nested more than {MAX_DEPTH} levels deep"),
-            Some("a clock.yml needs four levels: jobs, a job, its env, a variable".into()),
-        ),
+        BudgetBreach::Depth { .. } => depth_message(),
         BudgetBreach::Aliases { .. }
         | BudgetBreach::Anchors { .. }
         | BudgetBreach::AliasAnchorRatio { .. }
@@ -463,7 +466,7 @@ fn quoting_hint(source: &str, at: usize) -> Option<String> {
     let value = rest.lines().next().unwrap_or_default().trim_end();
     Some(format!(
         "YAML gives a leading `{first}` a special meaning: quote the value, as in \"{}\"",
-        value.escape_debug()
+        visible(value)
     ))
 }
 
@@ -474,6 +477,28 @@ fn root_error(mut error: &serde_saphyr::Error) -> &serde_saphyr::Error {
             serde_saphyr::Error::AliasError { error: inner, .. } => error = inner,
             other => return other,
         }
+    }
+}
+
+fn depth_message() -> (String, Option<String>) {
+    (
+        format!("nested more than {MAX_DEPTH} levels deep"),
+        Some("a clock.yml needs four levels: jobs, a job, its env, a variable".into()),
+    )
+}
+
+/// The first tab in the indentation that ends at `at` (spaces and tabs before it on its
+/// line), or at `at` itself.
+fn indenting_tab(source: &str, at: usize) -> Option<usize> {
+    let at = at.min(source.len());
+    let before = source.get(..at)?;
+    let indent_start = before.rfind(|c| c != ' ' && c != '\t').map_or(0, |i| {
+        i + before[i..].chars().next().map_or(1, char::len_utf8)
+    });
+    let indent = &before[indent_start..];
+    match indent.find('\t') {
+        Some(i) => Some(indent_start + i),
+        None => source[at..].starts_with('\t').then_some(at),
     }
 }
 
@@ -492,13 +517,10 @@ fn alias_bomb_message() -> (String, Option<String>) {
 }
 
 /// The library's own words, without its "at line X" suffix and with control characters
-/// replaced (the text can quote the input).
+/// made visible (the text can quote the input).
 fn plain_message(error: &serde_saphyr::Error) -> String {
     let message = UserMessageFormatter.format_message(error);
-    message
-        .chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect()
+    visible(&message).into_owned()
 }
 
 #[cfg(test)]
@@ -572,6 +594,18 @@ mod tests {
     }
 
     #[test]
+    fn a_tab_in_the_indentation_is_located_at_the_tab() {
+        for source in [
+            "jobs:\n  a:\n\tcommand: x\n",
+            "jobs:\n  a:\n  \t command: x\n",
+        ] {
+            let error = read_tree(source).expect_err(source);
+            let tab = source.find('\t').expect("a tab");
+            assert_eq!(error.span, tab..tab + 1, "{source:?}: {error:?}");
+        }
+    }
+
+    #[test]
     fn duplicate_keys_are_kept_for_the_checker() {
         let Value::Map(top) = tree("a: 1\na: 2\n").value else {
             panic!("not a map")
@@ -602,7 +636,7 @@ mod tests {
             ("jobs:\n  a:\n\tcommand: x\n", "tab"),
             ("a: \"open\n", "quote"),
             (&bomb, "alias"),
-            (&deep_flow, "invalid YAML"),
+            (&deep_flow, "nested more than 24 levels deep"),
             (&deep_block, "nested more than"),
             ("a: 1\n---\nb: 2\n", "second"),
         ];
