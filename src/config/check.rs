@@ -890,19 +890,49 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Whatever the text, parsing returns, and every diagnostic points inside the file.
+        /// Whatever the text, parsing returns, every diagnostic is on a line of the file,
+        /// and its rendering shows that line with the carets inside it.
         #[test]
         fn any_text_parses_to_located_diagnostics(
-            source in "(jobs:|  [a-z]{1,3}:|    (cron|every|at|command|env|timeout): ?|[ *@&:\\[\\]{}\"'#\\-0-9a-z]{0,8}|\n|\t){0,40}"
+            source in "(jobs:|  [a-z]{1,3}:|    (cron|every|at|command|env|timeout): ?|[ *@&:\\[\\]{}\"'#\\-0-9a-z\t\u{1b}é]{0,8}|\n|\t){0,40}"
         ) {
             let parsed = check(&source, now());
             let lines = source.split('\n').count() as u32;
             for d in &parsed.diagnostics {
-                proptest::prop_assert!(d.line >= 1 && d.line <= lines + 1, "{d:?}");
+                proptest::prop_assert!(d.line >= 1 && d.line <= lines, "{d:?}");
                 proptest::prop_assert!(d.column >= 1 && d.len >= 1, "{d:?}");
-                let _ = d.render("clock.yml", &source);
+                let rendered = d.render("clock.yml", &source);
+                let (shown, carets) = shown_and_carets(&rendered, d.line)
+                    .ok_or_else(|| proptest::test_runner::TestCaseError::fail(
+                        format!("no source line and caret line in:\n{rendered}")))?;
+                let width = shown.chars().count();
+                let first = carets.find('^').unwrap_or(usize::MAX);
+                let last = carets.rfind('^').unwrap_or(usize::MAX);
+                // The caret starts on the line (or just past its end, for a missing
+                // value) and runs no further than the line's end.
+                proptest::prop_assert!(first <= width, "{d:?}\n{rendered}");
+                proptest::prop_assert!(last < width.max(first + 1), "{d:?}\n{rendered}");
+                proptest::prop_assert!(
+                    carets[first..].chars().all(|c| c == '^'),
+                    "{d:?}\n{rendered}"
+                );
+                proptest::prop_assert!(
+                    !rendered.chars().any(|c| c.is_control() && c != '\n'),
+                    "{rendered:?}"
+                );
             }
             proptest::prop_assert_eq!(parsed.config.is_some(), !parsed.diagnostics.iter().any(|d| d.severity == Severity::Error));
         }
+    }
+
+    /// The echoed source line and the caret line of a rendering, after their gutters.
+    fn shown_and_carets(rendered: &str, line: u32) -> Option<(String, String)> {
+        let mut rows = rendered.lines().skip(1);
+        let source_row = rows.next()?;
+        let caret_row = rows.next()?;
+        let gutter = format!(" {line} | ");
+        let shown = source_row.strip_prefix(&gutter)?;
+        let carets = caret_row.get(gutter.len()..)?;
+        Some((shown.to_owned(), carets.to_owned()))
     }
 }
