@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use super::Failure;
 use super::report::{counts, format_instant, load, print_diagnostics};
 use crate::config::{self, Config};
-use crate::schedule::{CronExpr, DstNote, Fire, JobSchedule, Schedule, ScheduleError};
+use crate::schedule::{CronExpr, DstNote, Fire, JobSchedule, Schedule};
 use crate::visible::{push_visible, visible};
 
 /// More runs than anyone reads; keeps a typo like `--count 1000000000` from hanging.
@@ -114,9 +114,15 @@ fn preview_expression(
         start: None,
         end: None,
     };
-    schedule
-        .validate()
-        .map_err(|error| Failure::new(schedule_error(&error)))?;
+    schedule.validate().map_err(|error| {
+        let (message, hint) =
+            config::describe_schedule_error(&error, config::ScheduleContext::default());
+        let failure = Failure::new(message);
+        match hint {
+            Some(hint) => failure.with_hint(hint),
+            None => failure,
+        }
+    })?;
     for fire in schedule.upcoming(after, args.count) {
         println!("{}", format_instant(fire.at, tz));
     }
@@ -154,20 +160,6 @@ fn expression_failure(
     match hint {
         Some(hint) => failure.with_hint(hint),
         None => failure,
-    }
-}
-
-fn schedule_error(error: &ScheduleError) -> String {
-    match error {
-        ScheduleError::NeverFires => "this schedule never fires".to_owned(),
-        ScheduleError::IntervalOutOfRange { interval } => format!(
-            "every: {} is out of range ({} to {})",
-            config::format_duration(*interval),
-            config::format_duration(crate::schedule::MIN_EVERY),
-            config::format_duration(crate::schedule::MAX_EVERY)
-        ),
-        ScheduleError::JitterTooLong { .. } => "jitter is too long".to_owned(),
-        ScheduleError::EmptyWindow => "end must be after start".to_owned(),
     }
 }
 

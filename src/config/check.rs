@@ -34,7 +34,7 @@ use super::model::{
 use super::names::{MAX_JOB_NAME, NameError, check_job_name, closest, suggest_job_name};
 use super::source::Span;
 use super::yaml::{Node, Value, read_tree};
-use super::{Parsed, Severity, duration, when};
+use super::{Parsed, ScheduleContext, Severity, describe_schedule_error, duration, when};
 use crate::schedule::{AtTime, JobSchedule, Schedule, ScheduleError};
 use crate::visible::visible;
 
@@ -383,6 +383,8 @@ impl Checker<'_> {
         }
     }
 
+    /// Places a schedule error at the value it is about; the words are
+    /// [`super::describe_schedule_error`]'s.
     fn schedule_error(
         &mut self,
         error: &ScheduleError,
@@ -390,57 +392,20 @@ impl Checker<'_> {
         fields: &Fields,
         name: &str,
     ) {
-        match error {
-            ScheduleError::NeverFires => {
-                let windowed = fields.start.is_some() || fields.end.is_some();
-                self.error(
-                    schedule_span,
-                    "this schedule never fires",
-                    Some(if windowed {
-                        "no run falls between start and end".into()
-                    } else {
-                        "check the day of month against the months (February has no 30th)".into()
-                    }),
-                );
-            }
-            ScheduleError::IntervalOutOfRange { interval } => self.error(
-                schedule_span,
-                format!("every: {} is out of range", duration::format(*interval)),
-                Some(format!(
-                    "every is from {} to {}",
-                    duration::format(crate::schedule::MIN_EVERY),
-                    duration::format(crate::schedule::MAX_EVERY)
-                )),
-            ),
-            ScheduleError::JitterTooLong { jitter, min_gap } => {
-                let span = fields
-                    .jitter
-                    .as_ref()
-                    .map_or(schedule_span, |j| &j.span)
-                    .clone();
-                self.error(
-                    &span,
-                    format!(
-                        "jitter {}{} is not shorter than the shortest gap between runs ({})",
-                        duration::format(*jitter),
-                        fields.origin("jitter", name),
-                        duration::format(*min_gap)
-                    ),
-                    Some(
-                        "a run delayed that much could pass the next one; use a smaller jitter"
-                            .into(),
-                    ),
-                );
-            }
-            ScheduleError::EmptyWindow => {
-                let span = fields
-                    .end
-                    .as_ref()
-                    .map_or(schedule_span, |e| &e.span)
-                    .clone();
-                self.error(&span, "end must be after start", None);
-            }
+        let span = match error {
+            ScheduleError::JitterTooLong { .. } => fields.jitter.as_ref().map(|j| &j.span),
+            ScheduleError::EmptyWindow => fields.end.as_ref().map(|e| &e.span),
+            ScheduleError::NeverFires | ScheduleError::IntervalOutOfRange { .. } => None,
         }
+        .unwrap_or(schedule_span)
+        .clone();
+        let origin = fields.origin("jitter", name);
+        let context = ScheduleContext {
+            windowed: fields.start.is_some() || fields.end.is_some(),
+            jitter_origin: &origin,
+        };
+        let (message, hint) = describe_schedule_error(error, context);
+        self.error(&span, message, hint);
     }
 }
 
