@@ -343,7 +343,9 @@ impl Checker<'_> {
                     Some(start) => start + error.start..start + error.end.max(error.start),
                     None => value.span.clone(),
                 };
-                self.error(&span, format!("cron: {}", error.message), error.hint);
+                // The parser's words can quote the expression, which comes from the file.
+                let hint = error.hint.map(|hint| visible(&hint).into_owned());
+                self.error(&span, format!("cron: {}", visible(&error.message)), hint);
                 None
             }
         }
