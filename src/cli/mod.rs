@@ -9,6 +9,7 @@ pub mod clock;
 mod init;
 mod next;
 mod procfile_cmd;
+mod report;
 mod run;
 mod scale;
 mod status;
