@@ -13,7 +13,9 @@ use std::process::ExitCode;
 use chrono::{SubsecRound as _, Utc};
 
 use super::Failure;
-use super::clock::{forward_signals, load_checked, tokio_runtime};
+use super::async_runtime::tokio_runtime;
+use super::checked_config::load_checked;
+use super::signals::forward_signals;
 use crate::exec::{Control, Executor as _, LocalExecutor, RunSpec};
 use crate::logging::{self, LogSettings};
 use crate::runtime::report::{self, RunRef};

@@ -10,14 +10,15 @@
 //! 1 the API refused or failed, the dyno crashed or did not come up in time, 2 a usage
 //! error (bad flags, a quantity above 1, no app, no token).
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::heroku::session::{self, AppFlags, Session, SessionError};
-use crate::heroku::{ApiError, CLOCK_PROCESS, Dyno, FormationUpdate};
+use crate::heroku::session::Session;
+use crate::heroku::{CLOCK_PROCESS, Dyno, FormationUpdate};
 
 use super::Failure;
+use super::async_runtime::block_on;
+use super::platform::{AppArgs, api_failure, init_debug_log, open_session};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -46,17 +47,6 @@ pub struct Args {
         default_value_t = 2000
     )]
     poll_interval_ms: u64,
-}
-
-/// `--app` and `--remote`, shared with `clockctl status`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct AppArgs {
-    /// The Heroku app (default: HEROKU_APP, else the git remote pointing at Heroku).
-    #[arg(long, short = 'a', value_name = "APP")]
-    pub app: Option<String>,
-    /// The git remote whose Heroku app to use.
-    #[arg(long, short = 'r', value_name = "REMOTE", conflicts_with = "app")]
-    pub remote: Option<String>,
 }
 
 /// Why more than one clock dyno is refused.
@@ -187,66 +177,6 @@ async fn wait_for_clock(
     .with_hint(format!(
         "see what it is doing with `heroku ps --app {app}` and `heroku logs --tail --dyno clock --app {app}`, or wait longer with --timeout"
     )))
-}
-
-/// Opens the API session for `args` in the current directory, printing its warnings.
-pub(super) fn open_session(args: &AppArgs) -> Result<Session, Failure> {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| Path::new(".").to_path_buf());
-    let flags = AppFlags {
-        app: args.app.as_deref(),
-        remote: args.remote.as_deref(),
-    };
-    let session = session::open(&flags, &cwd).map_err(session_failure)?;
-    for warning in &session.warnings {
-        eprintln!("warning: {warning}");
-    }
-    Ok(session)
-}
-
-/// A session that could not open is a usage problem: the fix is a flag or a login.
-fn session_failure(error: SessionError) -> Failure {
-    let hint = error.hint();
-    let failure = Failure::usage(error.to_string());
-    match hint {
-        Some(hint) => failure.with_hint(hint),
-        None => failure,
-    }
-}
-
-pub(super) fn api_failure(error: ApiError) -> Failure {
-    let hint = error.hint();
-    let failure = Failure::new(error.to_string());
-    match hint {
-        Some(hint) => failure.with_hint(hint),
-        None => failure,
-    }
-}
-
-/// Runs `future` on a current-thread runtime built for this one command.
-pub(super) fn block_on<T>(future: impl std::future::Future<Output = T>) -> Result<T, Failure> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
-    Ok(runtime.block_on(future))
-}
-
-/// Sends the client's debug lines (requests with the token masked, answers, retries) to
-/// stderr when `CLOCK_LOG_LEVEL` or `RUST_LOG` asks for debug or trace.
-pub(super) fn init_debug_log() {
-    let wants = |name: &str| {
-        std::env::var(name).is_ok_and(|v| {
-            let v = v.to_ascii_lowercase();
-            v.contains("debug") || v.contains("trace")
-        })
-    };
-    if wants("CLOCK_LOG_LEVEL") || wants("RUST_LOG") {
-        let _ = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_writer(std::io::stderr)
-            .without_time()
-            .try_init();
-    }
 }
 
 #[cfg(test)]

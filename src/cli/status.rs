@@ -16,7 +16,8 @@ use crate::config::{self, LoadError, Severity};
 use crate::heroku::{CLOCK_PROCESS, Dyno, Formation};
 
 use super::Failure;
-use super::scale::{AppArgs, api_failure, block_on, init_debug_log, open_session};
+use super::async_runtime::block_on;
+use super::platform::{AppArgs, api_failure, init_debug_log, open_session};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {

@@ -16,6 +16,7 @@ use tokio::time::{Instant, sleep_until};
 use super::report::{self, RunRef, SkipReason, StopReason};
 use super::{Clock, ClockJob, FireGate, Plan};
 use crate::config::Overlap;
+use crate::deadline::sleep_until_some;
 use crate::exec::{Control, Executor, Outcome, RunControl, RunSpec};
 use crate::schedule::{DstNote, Fire};
 
@@ -516,13 +517,6 @@ fn run_spec(job: &crate::config::Job, run: u64, slot: DateTime<Utc>, attempt: u3
 async fn next_signal(signals: &mut mpsc::UnboundedReceiver<&'static str>) -> &'static str {
     match signals.recv().await {
         Some(signal) => signal,
-        None => std::future::pending().await,
-    }
-}
-
-async fn sleep_until_some(at: Option<Instant>) {
-    match at {
-        Some(at) => sleep_until(at).await,
         None => std::future::pending().await,
     }
 }
