@@ -14,10 +14,10 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use super::report::{self, RunRef, SkipReason, StopReason};
-use super::{Clock, ClockJob, FireGate, Plan};
+use super::{Clock, ClockJob, FireGate, Plan, build_run_spec};
 use crate::config::Overlap;
 use crate::deadline::sleep_until_some;
-use crate::exec::{Control, Executor, Outcome, RunControl, RunSpec};
+use crate::exec::{Control, Executor, Outcome, RunControl};
 use crate::schedule::{DstNote, Fire};
 
 /// How many missed slots one misfire walks one by one before it leaps ahead.
@@ -341,7 +341,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         let run = self.last_run;
         let state = &mut self.jobs[index];
         let job = &state.spec.job;
-        let spec = run_spec(job, run, slot, attempt);
+        let spec = build_run_spec(job, run, slot, attempt);
         let handle = self.executor.start(spec);
         let reference = RunRef {
             job: &job.name,
@@ -495,22 +495,6 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
 fn retry_delay(backoff: Duration, failed_attempt: u32) -> Duration {
     let doublings = failed_attempt.saturating_sub(1).min(31);
     backoff.saturating_mul(1_u32 << doublings)
-}
-
-fn run_spec(job: &crate::config::Job, run: u64, slot: DateTime<Utc>, attempt: u32) -> RunSpec {
-    let mut env = job.env.clone();
-    env.insert("CLOCK_JOB".into(), job.name.clone());
-    env.insert("CLOCK_RUN".into(), run.to_string());
-    env.insert("CLOCK_SCHEDULED_FOR".into(), report::rfc3339(slot));
-    env.insert("CLOCK_ATTEMPT".into(), attempt.to_string());
-    RunSpec {
-        job: job.name.clone(),
-        run,
-        command: job.command.clone(),
-        env,
-        timeout: job.timeout,
-        kill_grace: job.kill_grace,
-    }
 }
 
 /// The next signal; a closed signal channel never delivers one.
