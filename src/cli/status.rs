@@ -74,11 +74,25 @@ struct DynoReport {
 #[derive(Debug, Serialize)]
 struct ConfigReport {
     path: String,
-    /// `ok`, `missing`, `invalid` or `unreadable`.
-    status: &'static str,
+    status: ConfigStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     problem: Option<String>,
     jobs: Vec<JobReport>,
+}
+
+/// What became of the local clock.yml; JSON shows it as `ok`, `missing`, `invalid` or
+/// `unreadable`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum ConfigStatus {
+    /// Read and valid: its next runs are shown.
+    Ok,
+    /// No file at the path.
+    Missing,
+    /// Read, with errors (`problem` counts them).
+    Invalid,
+    /// There, but not readable (`problem` says why).
+    Unreadable,
 }
 
 #[derive(Debug, Serialize)]
@@ -159,18 +173,18 @@ fn dyno_report(dyno: &Dyno, now: DateTime<Utc>) -> DynoReport {
 fn config_report(path: &std::path::Path, now: DateTime<Utc>) -> ConfigReport {
     let mut report = ConfigReport {
         path: path.display().to_string(),
-        status: "ok",
+        status: ConfigStatus::Ok,
         problem: None,
         jobs: Vec::new(),
     };
     if !path.exists() {
-        report.status = "missing";
+        report.status = ConfigStatus::Missing;
         return report;
     }
     let parsed = match config::load(path, now) {
         Ok((_, parsed)) => parsed,
         Err(LoadError::Io { source, .. }) => {
-            report.status = "unreadable";
+            report.status = ConfigStatus::Unreadable;
             report.problem = Some(source.to_string());
             return report;
         }
@@ -181,7 +195,7 @@ fn config_report(path: &std::path::Path, now: DateTime<Utc>) -> ConfigReport {
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .count();
-        report.status = "invalid";
+        report.status = ConfigStatus::Invalid;
         report.problem = Some(format!(
             "{errors} error{}; run `clockctl validate` to see {}",
             if errors == 1 { "" } else { "s" },
@@ -204,6 +218,15 @@ fn config_report(path: &std::path::Path, now: DateTime<Utc>) -> ConfigReport {
         })
         .collect();
     report
+}
+
+/// `next runs: clock.yml is invalid: 2 errors; run ...`.
+fn problem_line(config: &ConfigReport, is: &str) -> String {
+    format!(
+        "next runs: {} is {is}: {}\n",
+        config.path,
+        config.problem.as_deref().unwrap_or("")
+    )
 }
 
 /// `3d 4h`, `2h 5m`, `4m 10s`, `12s`.
@@ -264,8 +287,10 @@ fn render_text(report: &Report, now: DateTime<Utc>) -> String {
     }
     let c = &report.config;
     match c.status {
-        "missing" => out.push_str(&format!("next runs: no {} here, so none to show\n", c.path)),
-        "ok" => {
+        ConfigStatus::Missing => {
+            out.push_str(&format!("next runs: no {} here, so none to show\n", c.path));
+        }
+        ConfigStatus::Ok => {
             let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             out.push_str(&format!("next runs ({}, from {stamp}):\n", c.path));
             if c.jobs.is_empty() {
@@ -284,12 +309,8 @@ fn render_text(report: &Report, now: DateTime<Utc>) -> String {
                 ));
             }
         }
-        _ => out.push_str(&format!(
-            "next runs: {} is {}: {}\n",
-            c.path,
-            c.status,
-            c.problem.as_deref().unwrap_or("")
-        )),
+        ConfigStatus::Invalid => out.push_str(&problem_line(c, "invalid")),
+        ConfigStatus::Unreadable => out.push_str(&problem_line(c, "unreadable")),
     }
     out
 }
