@@ -196,3 +196,25 @@ fn status_points_an_invalid_clock_yml_at_validate() {
         out.stdout
     );
 }
+
+#[test]
+fn a_dyno_that_never_changed_state_says_its_age_once() {
+    let server = FakeHeroku::start();
+    server.on(
+        "GET",
+        &formation_path(),
+        vec![Reply::ok(formation(1, "Basic"))],
+    );
+    let mut clock = dyno("clock.1", "clock", "up", "Basic");
+    clock["created_at"] = json!("2026-01-01T00:00:00Z");
+    clock["updated_at"] = json!("2026-01-01T00:00:00Z");
+    server.on("GET", &dynos_path(), vec![Reply::ok(json!([clock]))]);
+    let out = Sandbox::new(&server).clockctl(&["status", "--now", NOW]);
+    out.expect_code(0);
+    assert!(
+        out.stdout
+            .contains("\n  clock.1: up for 333d 6h (since 2026-01-01T00:00:00Z)\n"),
+        "{}",
+        out.stdout
+    );
+}

@@ -267,13 +267,13 @@ fn render_text(report: &Report, now: DateTime<Utc>) -> String {
         out.push_str("  none running\n");
     }
     for dyno in &report.dynos {
-        let state_for = dyno
-            .state_seconds
-            .map(|s| format!(" for {}", human_duration(s)))
-            .unwrap_or_default();
-        let age = dyno
-            .age_seconds
-            .map(|s| format!(", started {} ago", human_duration(s)))
+        let state_for = dyno.state_seconds.map(human_duration);
+        let age = dyno.age_seconds.map(human_duration);
+        // A dyno still in the state it started in has one age: say it once.
+        let age = age.filter(|age| state_for.as_ref() != Some(age));
+        let state_for = state_for.map(|d| format!(" for {d}")).unwrap_or_default();
+        let age = age
+            .map(|d| format!(", started {d} ago"))
             .unwrap_or_default();
         let since = dyno
             .updated_at
