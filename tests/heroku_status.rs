@@ -218,3 +218,72 @@ fn a_dyno_that_never_changed_state_says_its_age_once() {
         out.stdout
     );
 }
+
+#[test]
+fn status_shows_control_characters_from_the_api_as_escapes() {
+    let server = FakeHeroku::start();
+    server.on(
+        "GET",
+        &formation_path(),
+        vec![Reply::ok(formation(1, "Basic\u{1b}[2J"))],
+    );
+    let mut clock = dyno(
+        "clock.1\u{1b}]0;pwned\u{7}",
+        "clock",
+        "up\u{9b}31m",
+        "Basic",
+    );
+    clock["updated_at"] = json!("2026-11-30T05:55:00Z\r");
+    server.on("GET", &dynos_path(), vec![Reply::ok(json!([clock]))]);
+    let out = Sandbox::new(&server).clockctl(&["status", "--now", NOW]);
+    out.expect_code(0);
+    assert!(
+        !out.stdout.chars().any(|c| c.is_control() && c != '\n'),
+        "a control character reached the terminal: {:?}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("clock formation: quantity 1, Basic\\e[2J, command `clock`\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("  clock.1\\e]0;pwned\\u{7}: up\\u{9b}31m, started 2h 0m ago"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("(since 2026-11-30T05:55:00Z\\r)"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn api_error_messages_show_control_characters_as_escapes() {
+    let server = FakeHeroku::start();
+    server.on(
+        "GET",
+        &formation_path(),
+        vec![Reply::error(
+            401,
+            "unauthorized\u{1b}[31m",
+            "bad\u{1b}]0;pwned\u{7} token",
+        )],
+    );
+    let out = Sandbox::new(&server).clockctl(&["status"]);
+    out.expect_code(1);
+    assert!(
+        !out.stderr.chars().any(|c| c.is_control() && c != '\n'),
+        "a control character reached the terminal: {:?}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("(401 unauthorized\\e[31m: bad\\e]0;pwned\\u{7} token)"),
+        "{}",
+        out.stderr
+    );
+}

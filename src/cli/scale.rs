@@ -19,6 +19,7 @@ use crate::heroku::{CLOCK_PROCESS, Dyno, FormationUpdate};
 use super::Failure;
 use super::async_runtime::block_on;
 use super::platform::{AppArgs, api_failure, init_debug_log, open_session};
+use crate::visible::visible;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -108,7 +109,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
 fn describe_formation(quantity: i64, size: Option<&str>) -> String {
     match (quantity, size) {
         (0, _) => "0 (stopped)".to_owned(),
-        (n, Some(size)) => format!("{n} × {size}"),
+        (n, Some(size)) => format!("{n} × {}", visible(size)),
         (n, None) => n.to_string(),
     }
 }
@@ -131,9 +132,9 @@ async fn wait_for_clock(
             .collect();
         if let Some(crashed) = clocks.iter().find(|d| d.state == "crashed") {
             return Err(
-                Failure::new(format!("{} on {app} crashed", crashed.name)).with_hint(format!(
-                    "read its output with `heroku logs --tail --dyno clock --app {app}`"
-                )),
+                Failure::new(format!("{} on {app} crashed", visible(&crashed.name))).with_hint(
+                    format!("read its output with `heroku logs --tail --dyno clock --app {app}`"),
+                ),
             );
         }
         if update.quantity == 0 {
@@ -151,7 +152,7 @@ async fn wait_for_clock(
                 })
                 .collect();
             if !ready.is_empty() && clocks.iter().all(|d| d.state == "up") {
-                println!("{} on {app} is up.", ready[0].name);
+                println!("{} on {app} is up.", visible(&ready[0].name));
                 return Ok(());
             }
         }
@@ -159,7 +160,7 @@ async fn wait_for_clock(
             [] => "no clock dyno yet".to_owned(),
             some => some
                 .iter()
-                .map(|d| format!("{} is {}", d.name, d.state))
+                .map(|d| format!("{} is {}", visible(&d.name), visible(&d.state)))
                 .collect::<Vec<_>>()
                 .join(", "),
         };

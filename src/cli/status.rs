@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::config::{self, LoadError, Severity};
 use crate::heroku::{CLOCK_PROCESS, Dyno, Formation};
+use crate::visible::visible;
 
 use super::Failure;
 use super::async_runtime::block_on;
@@ -248,12 +249,12 @@ fn human_duration(seconds: i64) -> String {
 fn render_text(report: &Report, now: DateTime<Utc>) -> String {
     let mut out = String::new();
     let f = &report.formation;
-    out.push_str(&format!("app: {}\n", report.app));
-    let size = f.size.as_deref().unwrap_or("unknown size");
+    out.push_str(&format!("app: {}\n", visible(&report.app)));
+    let size = visible(f.size.as_deref().unwrap_or("unknown size"));
     let command = f
         .command
         .as_deref()
-        .map(|c| format!(", command `{c}`"))
+        .map(|c| format!(", command `{}`", visible(c)))
         .unwrap_or_default();
     out.push_str(&format!(
         "clock formation: quantity {}, {size}{command}\n",
@@ -278,11 +279,12 @@ fn render_text(report: &Report, now: DateTime<Utc>) -> String {
         let since = dyno
             .updated_at
             .as_deref()
-            .map(|t| format!(" (since {t})"))
+            .map(|t| format!(" (since {})", visible(t)))
             .unwrap_or_default();
         out.push_str(&format!(
             "  {}: {}{state_for}{age}{since}\n",
-            dyno.name, dyno.state
+            visible(&dyno.name),
+            visible(&dyno.state)
         ));
     }
     let c = &report.config;
