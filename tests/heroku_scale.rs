@@ -600,23 +600,80 @@ fn the_fake_server_catches_requests_off_the_schema() {
 
 #[test]
 fn a_retry_after_beyond_the_budget_gives_up_at_once() {
+    // 18446744073709551615 is u64::MAX seconds: it once overflowed the budget check.
+    for (command, retry_after) in [
+        ("scale", "3600"),
+        ("scale", "18446744073709551615"),
+        ("status", "18446744073709551615"),
+    ] {
+        let server = FakeHeroku::start();
+        server.on(
+            "GET",
+            &formation_path(),
+            vec![
+                Reply::error(429, "rate_limit", "Your account reached the API rate limit")
+                    .with_header("Retry-After", retry_after),
+            ],
+        );
+        let out = Sandbox::new(&server).clockctl(&[command]);
+        assert_eq!(
+            out.code, 1,
+            "clockctl {command}, Retry-After {retry_after}:\n{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("error: Heroku kept rate-limiting the requests (429 rate_limit: Your account reached the API rate limit)"),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(server.requests().len(), 1);
+    }
+}
+
+#[test]
+fn a_retry_after_of_u64_max_seconds_after_a_slow_attempt_gives_up_without_a_panic() {
+    // The first attempt times out after a second, so the time already spent no longer
+    // fits beside u64::MAX seconds in a Duration: adding them used to panic (exit 101).
+    for command in ["scale", "status"] {
+        let server = FakeHeroku::start();
+        server.on(
+            "GET",
+            &formation_path(),
+            vec![
+                Reply::Hang,
+                Reply::error(429, "rate_limit", "Your account reached the API rate limit")
+                    .with_header("Retry-After", "18446744073709551615"),
+            ],
+        );
+        let mut sandbox = Sandbox::new(&server);
+        sandbox.set("CLOCKCTL_HTTP_TIMEOUT_MS", "1100");
+        let out = sandbox.clockctl(&[command]);
+        assert_eq!(out.code, 1, "clockctl {command}:\n{}", out.stderr);
+        assert!(
+            out.stderr.contains("error: Heroku kept rate-limiting the requests (429 rate_limit: Your account reached the API rate limit) after 2 attempts"),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(server.requests().len(), 2);
+    }
+}
+
+#[test]
+fn wait_timeouts_out_of_bounds_are_usage_errors() {
     let server = FakeHeroku::start();
-    server.on(
-        "GET",
-        &formation_path(),
-        vec![
-            Reply::error(429, "rate_limit", "Your account reached the API rate limit")
-                .with_header("Retry-After", "3600"),
-        ],
-    );
-    let out = Sandbox::new(&server).clockctl(&["scale"]);
-    out.expect_code(1);
+    for timeout in ["18446744073709551615", "86401"] {
+        let out = Sandbox::new(&server).clockctl(&["scale", "--wait", "--timeout", timeout]);
+        assert_eq!(out.code, 2, "--timeout {timeout}:\n{}", out.stderr);
+        assert!(
+            out.stderr.contains("--timeout") && out.stderr.contains("0..=86400"),
+            "--timeout {timeout}:\n{}",
+            out.stderr
+        );
+    }
     assert!(
-        out.stderr.contains("error: Heroku kept rate-limiting the requests (429 rate_limit: Your account reached the API rate limit)"),
-        "{}",
-        out.stderr
+        server.requests().is_empty(),
+        "nothing is sent for a bad flag"
     );
-    assert_eq!(server.requests().len(), 1);
 }
 
 #[test]

@@ -8,6 +8,8 @@
 mod async_runtime;
 mod checked_config;
 pub mod clock;
+#[cfg(test)]
+mod extreme_values;
 mod init;
 mod next;
 mod platform;

@@ -32,8 +32,13 @@ pub struct Args {
     /// Wait until the clock dyno is up (or stopped, for --quantity 0).
     #[arg(long)]
     wait: bool,
-    /// How long --wait waits, in seconds.
-    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    /// How long --wait waits, in seconds (0 to 86400; 0 looks once).
+    #[arg(
+        long,
+        default_value_t = 120,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(0..=MAX_WAIT_SECONDS)
+    )]
     timeout: u64,
     /// Show the requests that would be sent, and send nothing.
     #[arg(long)]
@@ -45,10 +50,17 @@ pub struct Args {
         long,
         hide = true,
         env = "CLOCKCTL_POLL_INTERVAL_MS",
-        default_value_t = 2000
+        default_value_t = 2000,
+        value_parser = clap::value_parser!(u64).range(1..=MAX_POLL_MILLIS)
     )]
     poll_interval_ms: u64,
 }
+
+/// The longest `--wait --timeout`: a day. A clock dyno that is not up by then will not be.
+const MAX_WAIT_SECONDS: u64 = 86_400;
+
+/// The slowest poll `CLOCKCTL_POLL_INTERVAL_MS` may ask for: a minute.
+const MAX_POLL_MILLIS: u64 = 60_000;
 
 /// Why more than one clock dyno is refused.
 pub const ONE_CLOCK_ONLY: &str =
@@ -114,6 +126,12 @@ fn describe_formation(quantity: i64, size: Option<&str>) -> String {
     }
 }
 
+/// True when a poll `poll` from now still starts within `limit` of the first one, `elapsed`
+/// after it. Saturating, so no flag or clock can make it overflow.
+pub(super) fn another_poll_fits(elapsed: Duration, poll: Duration, limit: Duration) -> bool {
+    elapsed.saturating_add(poll) <= limit
+}
+
 /// Polls the dyno list until the clock is as asked, it crashed, or `limit` passed.
 async fn wait_for_clock(
     session: &Session,
@@ -123,7 +141,7 @@ async fn wait_for_clock(
 ) -> Result<(), Failure> {
     let app = &session.app.name;
     let wanted_size = update.dyno_size.as_ref().and_then(|s| s.name.as_deref());
-    let deadline = tokio::time::Instant::now() + limit;
+    let started = tokio::time::Instant::now();
     let last_seen = loop {
         let dynos = session.client.dyno_list(app).await.map_err(api_failure)?;
         let clocks: Vec<&Dyno> = dynos
@@ -165,7 +183,7 @@ async fn wait_for_clock(
                 .join(", "),
         };
         eprintln!("waiting: {seen}");
-        if tokio::time::Instant::now() + poll > deadline {
+        if !another_poll_fits(started.elapsed(), poll, limit) {
             break seen;
         }
         tokio::time::sleep(poll).await;

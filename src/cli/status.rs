@@ -154,7 +154,9 @@ fn formation_report(formation: &Formation) -> FormationReport {
     }
 }
 
-fn seconds_since(stamp: Option<&str>, now: DateTime<Utc>) -> Option<i64> {
+/// Whole seconds from `stamp` (RFC 3339, from the API) to `now`; none for a stamp that
+/// does not parse, 0 for one in the future.
+pub(super) fn seconds_since(stamp: Option<&str>, now: DateTime<Utc>) -> Option<i64> {
     let at = DateTime::parse_from_rfc3339(stamp?).ok()?;
     Some((now - at.with_timezone(&Utc)).num_seconds().max(0))
 }

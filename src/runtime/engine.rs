@@ -393,7 +393,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         if failed && active.attempt <= job.retries {
             let attempt = active.attempt + 1;
             let delay = retry_delay(job.retry_backoff, active.attempt);
-            let at = now + chrono::Duration::from_std(delay).unwrap_or(chrono::TimeDelta::MAX);
+            let at = saturating_after(now, delay);
             // Unless runs may overlap, a retry must start before the job's next run is
             // due, and not while a run already waits: the next run supersedes it.
             let superseded = job.overlap != Overlap::Allow
@@ -489,6 +489,15 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
     fn running_count(&self) -> usize {
         self.jobs.iter().map(|state| state.running.len()).sum()
     }
+}
+
+/// `now + delay`, or the end of time when that is past it (a retry that far off never
+/// comes due).
+fn saturating_after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
+    chrono::TimeDelta::from_std(delay)
+        .ok()
+        .and_then(|delay| now.checked_add_signed(delay))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// The delay before attempt `failed_attempt + 1`: `backoff`, doubled for each earlier retry.
