@@ -251,3 +251,65 @@ fn heroku_app_beats_the_git_remotes() {
         [format!("GET {}", formation_path())]
     );
 }
+
+/// `HEROKU_HOST` is parsed as a URL: what the token would go to is the host the URL really
+/// names, and user information, a query or a fragment is refused before anything is sent.
+#[test]
+fn heroku_host_is_read_as_a_url() {
+    let server = server_at_one();
+    let port = server
+        .url()
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let refused = [
+        ("https://evil.example?.heroku.com".to_owned(), "has a query"),
+        (
+            "https://evil.example#.heroku.com".to_owned(),
+            "has a fragment",
+        ),
+        (
+            "#.heroku.com".to_owned(),
+            "neither an http(s) URL nor a host name",
+        ),
+        (
+            "evil.example\\.heroku.com".to_owned(),
+            "neither an http(s) URL nor a host name",
+        ),
+        (
+            format!("http://user:secret@127.0.0.1:{port}"),
+            "holds a user name or password",
+        ),
+    ];
+    for (host, expected) in refused {
+        let mut sandbox = Sandbox::new(&server);
+        sandbox.set("HEROKU_HOST", &host);
+        let out = sandbox.clockctl(&["status"]);
+        assert_eq!(out.code, 2, "HEROKU_HOST={host}:\n{}", out.stderr);
+        assert!(
+            out.stderr.contains(expected) && out.stderr.contains("hint: "),
+            "HEROKU_HOST={host}:\n{}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("secret") && !out.stderr.contains("user:"),
+            "user information echoed:\n{}",
+            out.stderr
+        );
+    }
+    assert!(server.requests().is_empty(), "nothing was sent");
+
+    // A backslash is a path separator in an https URL: the token would go to evil.example.
+    let mut sandbox = Sandbox::new(&server);
+    sandbox.set("HEROKU_HOST", "https://evil.example\\.heroku.com");
+    let out = sandbox.clockctl(&["scale", "--dry-run"]);
+    out.expect_code(0);
+    assert!(
+        out.stderr.contains(
+            "warning: HEROKU_HOST sends your Heroku token to https://evil.example/.heroku.com, which is not Heroku's API"
+        ),
+        "{}",
+        out.stderr
+    );
+}

@@ -508,7 +508,7 @@ mod tests {
 
     #[test]
     fn a_shown_request_masks_the_token() {
-        let endpoint = Endpoint::resolve(None, None);
+        let endpoint = Endpoint::resolve(None, None).expect("the default endpoint");
         let token = Token::new("tok-very-secret").expect("token");
         let client = Client::new(&endpoint, token, RetryPolicy::default()).expect("client");
         let shown = client

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use super::app::{self, AppError, AppQuery, ResolvedApp};
 use super::client::{Client, RetryPolicy};
 use super::credentials::{self, CredentialsError};
-use super::endpoint::Endpoint;
+use super::endpoint::{Endpoint, EndpointError};
 
 /// What the command line said about the app.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +33,8 @@ pub struct Session {
 /// Why a session could not be opened.
 #[derive(Debug)]
 pub enum SessionError {
+    /// `HEROKU_HOST` is not a usable URL or host name.
+    Endpoint(EndpointError),
     App(AppError),
     Credentials(CredentialsError),
     /// The HTTP client could not be built (TLS setup).
@@ -44,7 +46,7 @@ pub enum SessionError {
 /// # Errors
 /// [`SessionError`] when no single app is named or no token is found.
 pub fn open(flags: &AppFlags<'_>, cwd: &Path) -> Result<Session, SessionError> {
-    let endpoint = Endpoint::from_env();
+    let endpoint = Endpoint::from_env().map_err(SessionError::Endpoint)?;
     let env_app = std::env::var("HEROKU_APP").ok();
     let needs_git = flags.app.is_none() && (flags.remote.is_some() || env_app.is_none());
     let (remotes, configured_remote) = if needs_git {
@@ -85,6 +87,7 @@ pub fn open(flags: &AppFlags<'_>, cwd: &Path) -> Result<Session, SessionError> {
 impl fmt::Display for SessionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            SessionError::Endpoint(error) => error.fmt(f),
             SessionError::App(error) => error.fmt(f),
             SessionError::Credentials(error) => error.fmt(f),
             SessionError::Client(message) => write!(f, "cannot set up HTTPS: {message}"),
@@ -96,6 +99,7 @@ impl SessionError {
     /// What to do about it.
     pub fn hint(&self) -> Option<String> {
         match self {
+            SessionError::Endpoint(error) => Some(error.hint().to_owned()),
             SessionError::App(error) => Some(error.hint()),
             SessionError::Credentials(error) => Some(error.hint().to_owned()),
             SessionError::Client(_) => None,
