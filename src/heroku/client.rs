@@ -208,14 +208,17 @@ impl Client {
     /// A client for `endpoint`'s API, authenticating with `token`.
     ///
     /// # Errors
-    /// The HTTP library's message when its TLS setup fails.
-    pub fn new(endpoint: &Endpoint, token: Token, policy: RetryPolicy) -> Result<Client, String> {
+    /// The HTTP library's error when its TLS setup fails.
+    pub fn new(
+        endpoint: &Endpoint,
+        token: Token,
+        policy: RetryPolicy,
+    ) -> Result<Client, reqwest::Error> {
         let http = reqwest::Client::builder()
             .timeout(policy.request_timeout)
             // The Platform API does not redirect; a redirect would carry the token elsewhere.
             .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| e.to_string())?;
+            .build()?;
         Ok(Client {
             http,
             base_url: endpoint.base_url.clone(),
