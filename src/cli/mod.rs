@@ -5,13 +5,19 @@
 //! 1 the thing checked or run failed (an invalid clock.yml, a failed job, an API error),
 //! 2 a usage or I/O error.
 
+mod async_runtime;
+mod checked_config;
 pub mod clock;
+#[cfg(test)]
+mod extreme_values;
 mod init;
 mod next;
+mod platform;
 mod procfile_cmd;
 mod report;
 mod run;
 mod scale;
+mod signals;
 mod status;
 mod validate;
 

@@ -19,6 +19,8 @@ use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until};
 
+use crate::deadline::sleep_until_some;
+
 use super::group::{count_live, signal_group};
 use super::{Control, End, Executor, LineSplitter, Outcome, RunHandle, RunSpec, RunSupervisor};
 
@@ -200,13 +202,6 @@ async fn drain(readers: [Option<JoinHandle<()>>; 2]) {
         if tokio::time::timeout_at(deadline, reader).await.is_err() {
             abort.abort();
         }
-    }
-}
-
-async fn sleep_until_some(at: Option<Instant>) {
-    match at {
-        Some(at) => sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }
 

@@ -14,9 +14,10 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use super::report::{self, RunRef, SkipReason, StopReason};
-use super::{Clock, ClockJob, FireGate, Plan};
+use super::{Clock, ClockJob, FireGate, Plan, build_run_spec};
 use crate::config::Overlap;
-use crate::exec::{Control, Executor, Outcome, RunControl, RunSpec};
+use crate::deadline::sleep_until_some;
+use crate::exec::{Control, Executor, Outcome, RunControl};
 use crate::schedule::{DstNote, Fire};
 
 /// How many missed slots one misfire walks one by one before it leaps ahead.
@@ -340,7 +341,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         let run = self.last_run;
         let state = &mut self.jobs[index];
         let job = &state.spec.job;
-        let spec = run_spec(job, run, slot, attempt);
+        let spec = build_run_spec(job, run, slot, attempt);
         let handle = self.executor.start(spec);
         let reference = RunRef {
             job: &job.name,
@@ -392,7 +393,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         if failed && active.attempt <= job.retries {
             let attempt = active.attempt + 1;
             let delay = retry_delay(job.retry_backoff, active.attempt);
-            let at = now + chrono::Duration::from_std(delay).unwrap_or(chrono::TimeDelta::MAX);
+            let at = saturating_after(now, delay);
             // Unless runs may overlap, a retry must start before the job's next run is
             // due, and not while a run already waits: the next run supersedes it.
             let superseded = job.overlap != Overlap::Allow
@@ -490,39 +491,25 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
     }
 }
 
+/// `now + delay`, or the end of time when that is past it (a retry that far off never
+/// comes due).
+fn saturating_after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
+    chrono::TimeDelta::from_std(delay)
+        .ok()
+        .and_then(|delay| now.checked_add_signed(delay))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// The delay before attempt `failed_attempt + 1`: `backoff`, doubled for each earlier retry.
 fn retry_delay(backoff: Duration, failed_attempt: u32) -> Duration {
     let doublings = failed_attempt.saturating_sub(1).min(31);
     backoff.saturating_mul(1_u32 << doublings)
 }
 
-fn run_spec(job: &crate::config::Job, run: u64, slot: DateTime<Utc>, attempt: u32) -> RunSpec {
-    let mut env = job.env.clone();
-    env.insert("CLOCK_JOB".into(), job.name.clone());
-    env.insert("CLOCK_RUN".into(), run.to_string());
-    env.insert("CLOCK_SCHEDULED_FOR".into(), report::rfc3339(slot));
-    env.insert("CLOCK_ATTEMPT".into(), attempt.to_string());
-    RunSpec {
-        job: job.name.clone(),
-        run,
-        command: job.command.clone(),
-        env,
-        timeout: job.timeout,
-        kill_grace: job.kill_grace,
-    }
-}
-
 /// The next signal; a closed signal channel never delivers one.
 async fn next_signal(signals: &mut mpsc::UnboundedReceiver<&'static str>) -> &'static str {
     match signals.recv().await {
         Some(signal) => signal,
-        None => std::future::pending().await,
-    }
-}
-
-async fn sleep_until_some(at: Option<Instant>) {
-    match at {
-        Some(at) => sleep_until(at).await,
         None => std::future::pending().await,
     }
 }

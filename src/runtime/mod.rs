@@ -32,6 +32,7 @@ mod clock;
 mod engine;
 mod gate;
 pub mod report;
+mod spec;
 mod timetable;
 
 #[cfg(test)]
@@ -39,6 +40,7 @@ mod tests;
 
 pub use clock::{Clock, SystemClock, TokioClock};
 pub use gate::{FireGate, LocalGate};
+pub use spec::build_run_spec;
 pub use timetable::Timetable;
 
 use std::time::Duration;
