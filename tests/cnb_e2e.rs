@@ -4,12 +4,13 @@
 //! applies them (a language buildpack's env files and exec.d included), `clockctl` in a
 //! one-off, and the `clock` process started from the workspace until its job has run.
 //!
-//! A release build is expensive on a small machine, so this test shares cargo's target
-//! directory with tests/buildpack_e2e.rs (`$CARGO_TARGET_TMPDIR/buildpack-cache`): the
-//! toolchain layer starts as a cache restored from an earlier build whose `target` is that
-//! directory and whose registry is this machine's, as the classic test's build cache is.
-//! The buildpack is copied with its file times kept, so cargo finds everything fresh once
-//! either test has built it, and the network stays off.
+//! A release build is expensive on a small machine, so this test shares cargo's home and
+//! target directory with tests/buildpack_e2e.rs (`buildpack_support::shared_cargo_dir`,
+//! through the test-only HEROKU_CLOCK_CARGO_DIR: cargo's fingerprints name each crate's
+//! source path under CARGO_HOME, so the two must be the same path). The buildpack is
+//! copied with its file times kept, so cargo finds everything fresh once either test has
+//! built it; crates come from this machine's registry and the network stays off. The
+//! toolchain layer itself is covered by tests/cnb_scripts.rs.
 
 mod buildpack_support;
 mod cnb_support;
@@ -18,8 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Output};
 use std::time::{Duration, Instant};
 
-use buildpack_support::{buildpack_dir, fixture, transcript, write_script};
-use cnb_support::{EarlierBuildpack, Lifecycle, fir_dyno_env, machine_rust_arch};
+use buildpack_support::{fixture, seed_registry, shared_cargo_dir, transcript, write_script};
+use cnb_support::{EarlierBuildpack, Lifecycle, fir_dyno_env};
 
 /// The longest the test waits for the clock to run its every-second job, or to stop after
 /// SIGTERM: a failsafe against hanging, not a measurement.
@@ -49,7 +50,10 @@ fn write_language_layers(dir: &Path) {
     );
 }
 
-/// A cargo on PATH that logs each call before running the real one.
+/// A cargo on PATH that logs each call before running the real one. The build runs with
+/// the build image's PATH and its own HOME, so the shim also puts the real cargo's
+/// directory (where rustc is) first on PATH and names rustup's home, as a build image with
+/// Rust installed would have them.
 struct CargoShim {
     dir: tempfile::TempDir,
 }
@@ -57,12 +61,19 @@ struct CargoShim {
 impl CargoShim {
     fn new() -> CargoShim {
         let dir = tempfile::tempdir().expect("shim dir");
+        let cargo = real_cargo();
+        let rustup_home = std::env::var_os("RUSTUP_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").expect("HOME")).join(".rustup"));
         write_script(
             &dir.path().join("cargo"),
             &format!(
-                "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
-                dir.path().join("calls.log").display(),
-                real_cargo().display()
+                "#!/bin/sh\necho \"$*\" >> '{log}'\n\
+                 PATH='{bin}':\"$PATH\" RUSTUP_HOME='{rustup_home}' exec '{cargo}' \"$@\"\n",
+                log = dir.path().join("calls.log").display(),
+                bin = cargo.parent().expect("cargo's directory").display(),
+                rustup_home = rustup_home.display(),
+                cargo = cargo.display()
             ),
         );
         CargoShim { dir }
@@ -86,56 +97,21 @@ fn real_cargo() -> PathBuf {
         .expect("cargo on PATH")
 }
 
-/// Makes the toolchain layer look restored from an earlier build: its `[metadata]` (no
-/// `[types]`, as the lifecycle restores it) for this machine and the pinned Rust, cargo's
-/// registry linked to this machine's and cargo's target directory to the one the classic
-/// buildpack test uses.
-fn seed_toolchain_cache(lifecycle: &Lifecycle) {
-    let layer = lifecycle.layers_dir.join("toolchain");
-    std::fs::create_dir_all(layer.join("cargo")).expect("mkdir toolchain");
-    let pins = std::fs::read_to_string(buildpack_dir().join("buildpack/toolchain.env"))
-        .expect("toolchain.env");
-    let pin = |name: &str| {
-        pins.lines()
-            .find_map(|line| line.strip_prefix(&format!("{name}=")))
-            .unwrap_or_else(|| panic!("{name} in toolchain.env"))
-            .to_string()
-    };
-    std::fs::write(
-        lifecycle.layers_dir.join("toolchain.toml"),
-        format!(
-            "[metadata]\n  arch = \"{}\"\n  rust_version = \"{}\"\n  rustup_version = \"{}\"\n",
-            machine_rust_arch(),
-            pin("RUST_VERSION"),
-            pin("RUSTUP_VERSION")
-        ),
-    )
-    .expect("toolchain.toml");
-
-    let home_cargo = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").expect("HOME")).join(".cargo"));
-    let registry = home_cargo.join("registry");
-    assert!(
-        registry.is_dir(),
-        "no cargo registry at {registry:?} to build offline from"
-    );
-    std::os::unix::fs::symlink(&registry, layer.join("cargo/registry")).expect("link registry");
-
-    let shared_target =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("buildpack-cache/heroku-clock/target");
-    std::fs::create_dir_all(&shared_target).expect("shared target dir");
-    std::os::unix::fs::symlink(&shared_target, layer.join("target")).expect("link target");
-}
-
 #[test]
 fn cnb_builds_rebuilds_from_cache_and_the_clock_process_runs() {
     let shim = CargoShim::new();
     let mut lifecycle = Lifecycle::new("cnb_app_with_launch_env");
     lifecycle.path_prefix = Some(shim.dir.path().to_path_buf());
-    lifecycle.extra_env = vec![("CARGO_NET_OFFLINE".into(), "true".into())];
+    let cargo_dir = shared_cargo_dir();
+    seed_registry(&cargo_dir.join("cargo"));
+    lifecycle.extra_env = vec![
+        ("CARGO_NET_OFFLINE".into(), "true".into()),
+        (
+            "HEROKU_CLOCK_CARGO_DIR".into(),
+            cargo_dir.display().to_string(),
+        ),
+    ];
     lifecycle.add_earlier_buildpack(&LANGUAGE);
-    seed_toolchain_cache(&lifecycle);
     let buildpack_before = lifecycle.hash_buildpack_dir();
 
     // 1. Detect passes; the first build runs cargo.

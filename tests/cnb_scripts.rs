@@ -32,7 +32,7 @@ impl FakeCargo {
         write_script(
             &dir.path().join("cargo"),
             &format!(
-                "#!/bin/sh\necho \"cargo $*\" >> '{log}'\n\
+                "#!/bin/sh\necho \"cargo $* (CARGO_HOME=$CARGO_HOME CARGO_TARGET_DIR=$CARGO_TARGET_DIR)\" >> '{log}'\n\
                  if [ \"$1\" = --version ]; then echo 'cargo 1.95.0 (fake)'; exit 0; fi\n\
                  mkdir -p \"$CARGO_TARGET_DIR/release\"\n\
                  printf '#!/bin/sh\\nexec %s \"$@\"\\n' '{clock}' > \"$CARGO_TARGET_DIR/release/clock\"\n\
@@ -44,6 +44,11 @@ impl FakeCargo {
             ),
         );
         FakeCargo { dir }
+    }
+
+    /// Every call, one line each.
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("calls.log")).unwrap_or_default()
     }
 
     /// How many `cargo build` calls there have been.
@@ -131,6 +136,16 @@ fn build_writes_the_layers_and_launch_toml_and_a_rebuild_runs_no_cargo() {
     assert_eq!(lifecycle.detect().status.code(), Some(0));
     let (first, outputs) = lifecycle.build_ok();
     assert_eq!(cargo.builds(), 1, "{}", transcript(&first));
+    // cargo's home and target directory live in the toolchain layer, which is cached.
+    let toolchain = lifecycle.layers_dir.join("toolchain");
+    assert!(
+        cargo.log().contains(&format!(
+            "(CARGO_HOME={0}/cargo CARGO_TARGET_DIR={0}/target)",
+            toolchain.display()
+        )),
+        "{}",
+        cargo.log()
+    );
     assert!(
         stdout(&first).contains("-----> Building clock and clockctl"),
         "{}",

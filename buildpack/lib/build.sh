@@ -31,8 +31,13 @@ build::is_cached() {
 # under CACHE_DIR (exported as CARGO_HOME and CARGO_TARGET_DIR, so the binaries end up in
 # $CARGO_TARGET_DIR/release). Nothing is written into SOURCE_DIR. Stops the build if cargo
 # fails.
+#
+# HEROKU_CLOCK_CARGO_DIR, when set, replaces CACHE_DIR here. It exists for the buildpack's
+# own tests and is not meant for apps: cargo's fingerprints name the path of every crate's
+# source under CARGO_HOME, so the classic and the Cloud Native end-to-end tests point both
+# buildpacks at one directory to compile the release binaries once, not once each.
 build::run_cargo() {
-	local source_dir="$1" cache_dir="$2"
+	local source_dir="$1" cache_dir="${HEROKU_CLOCK_CARGO_DIR:-$2}"
 	export CARGO_HOME="$cache_dir/cargo"
 	export CARGO_TARGET_DIR="$cache_dir/target"
 	# One "Downloaded" line per crate is noise in a build log; the "Compiling" lines show
