@@ -174,8 +174,6 @@ impl Checker<'_> {
 mod tests {
     use chrono::{TimeZone, Utc};
 
-    use super::*;
-
     /// `(message, hint)` of every warning for one job with `cron` in `zone`, from 2026-06-01.
     fn dst_warnings(cron: &str, zone: &str) -> Vec<(String, String)> {
         let source =
