@@ -115,19 +115,42 @@ impl Checker<'_> {
                 }
                 if let AtTime::Local(local) = at {
                     match resolve_wall(job.schedule.tz, *local) {
-                        Resolved::Gap { skipped, .. } => self.warning(
-                            &written.span,
-                            format!(
-                                "at: {} does not exist in {zone}: the clocks skip {} when DST starts",
-                                when::format(*at),
-                                when::format_span(skipped)
-                            ),
-                            Some(
-                                "it moves forward by the length of the jump (02:30 becomes 03:30); \
-                                 give an offset to say exactly when"
-                                    .into(),
-                            ),
-                        ),
+                        Resolved::Gap {
+                            skipped,
+                            offset_before,
+                            ..
+                        } => {
+                            // Where the run lands: the wall time read with the offset in
+                            // force before the jump, shown on the clocks after it.
+                            let lands = local
+                                .and_utc()
+                                .checked_sub_signed(chrono::TimeDelta::seconds(i64::from(
+                                    offset_before,
+                                )))
+                                .map(|t| {
+                                    t.with_timezone(&job.schedule.tz)
+                                        .format("%H:%M:%S")
+                                        .to_string()
+                                });
+                            let hint = match lands {
+                                Some(lands) => format!(
+                                    "it runs at {lands} instead, moved forward by the length of \
+                                     the jump; give an offset to say exactly when"
+                                ),
+                                None => "it moves forward by the length of the jump; give an \
+                                         offset to say exactly when"
+                                    .to_string(),
+                            };
+                            self.warning(
+                                &written.span,
+                                format!(
+                                    "at: {} does not exist in {zone}: the clocks skip {} when DST starts",
+                                    when::format(*at),
+                                    when::format_span(skipped)
+                                ),
+                                Some(hint),
+                            )
+                        }
                         Resolved::Repeat { .. } => self.warning(
                             &written.span,
                             format!(
@@ -306,5 +329,30 @@ mod tests {
             ),
             "{messages:?}"
         );
+    }
+
+    #[test]
+    fn an_at_wall_time_in_a_gap_says_where_it_lands_in_its_own_zone() {
+        // Santiago jumps 00:00 -> 01:00, Lord Howe 02:00 -> 02:30: the advice follows the zone.
+        let table = [
+            ("2026-09-06T00:30:00", "America/Santiago", "01:30:00"),
+            ("2026-10-04T02:15:00", "Australia/Lord_Howe", "02:45:00"),
+            ("2027-03-14T02:30:00", "America/New_York", "03:30:00"),
+        ];
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap();
+        for (at, zone, lands) in table {
+            let source =
+                format!("jobs:\n  j:\n    at: {at}\n    timezone: {zone}\n    command: x\n");
+            let hints: Vec<String> = crate::config::parse(&source, now)
+                .diagnostics
+                .into_iter()
+                .filter_map(|d| d.hint)
+                .collect();
+            let expected = format!(
+                "it runs at {lands} instead, moved forward by the length of the jump; give an \
+                 offset to say exactly when"
+            );
+            assert!(hints.contains(&expected), "{at} in {zone}: {hints:?}");
+        }
     }
 }
