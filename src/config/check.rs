@@ -39,7 +39,7 @@ use crate::schedule::{AtTime, JobSchedule, Schedule, ScheduleError};
 use crate::visible::visible;
 
 /// The keys of the file's top level.
-const TOP_KEYS: [&str; 4] = ["timezone", "defaults", "jobs", "shutdown_grace"];
+const TOP_KEYS: [&str; 5] = ["timezone", "defaults", "jobs", "shutdown_grace", "store"];
 
 /// Parses and checks a whole file. See [`super::parse`].
 pub(super) fn check(source: &str, now: DateTime<Utc>) -> Parsed {
@@ -121,6 +121,10 @@ impl Checker<'_> {
             },
             None => Fields::default(),
         };
+        let store = match top.get("store") {
+            Some((key, value)) => self.store(key, value).map(Some),
+            None => Some(None),
+        };
         let jobs = self.jobs(
             top.get("jobs").copied(),
             &defaults,
@@ -130,6 +134,7 @@ impl Checker<'_> {
             timezone: timezone?,
             shutdown_grace: shutdown_grace?,
             jobs: jobs?,
+            store: store?,
         })
     }
 

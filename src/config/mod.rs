@@ -14,6 +14,7 @@ mod names;
 mod render;
 mod schedule_words;
 mod source;
+mod store;
 mod warnings;
 mod when;
 mod yaml;
@@ -23,6 +24,7 @@ pub use duration::{DurationError, format as format_duration, parse as parse_dura
 pub use model::*;
 pub use names::closest as closest_match;
 pub use schedule_words::{ScheduleContext, describe as describe_schedule_error};
+pub use store::{DEFAULT_KEEP, MIN_KEEP};
 pub use when::format as format_at;
 pub use zone::parse as parse_time_zone;
 

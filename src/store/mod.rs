@@ -27,11 +27,3 @@ pub use gate::{StoreGate, StoreSettings};
 pub use link::Link;
 pub use url::{DatabaseUrl, TlsMode, UrlError};
 
-/// The environment variable Heroku's connection pooler adds; the clock refuses it.
-pub const POOLER_HINT: &str = "DATABASE_CONNECTION_POOL";
-
-/// Whether `name` looks like the variable of Heroku's PgBouncer pooler, which the clock
-/// refuses (its prepared statements and the lease's round trips want a direct session).
-pub fn is_pooler_variable(name: &str) -> bool {
-    name.contains("CONNECTION_POOL")
-}
