@@ -14,7 +14,7 @@ pub const EARLY_TOLERANCE_SECS: f64 = 5.0;
 
 /// `$1` job, `$2` slot, `$3` instance, `$4` dyno, `$5` early tolerance in seconds.
 pub const CLAIM: &str = r#"
-WITH leading AS (
+WITH held AS (
     SELECT 1 FROM heroku_clock.lease
      WHERE name = 'scheduler' AND holder = $3 AND expires_at > now()
 ), due AS (
@@ -22,12 +22,12 @@ WITH leading AS (
 ), claimed AS (
     INSERT INTO heroku_clock.runs (job, slot, attempt, status, instance, dyno)
     SELECT $1::text, $2::timestamptz, 1, 'claimed', $3, $4
-     WHERE EXISTS (SELECT 1 FROM leading) AND (SELECT ok FROM due)
+     WHERE EXISTS (SELECT 1 FROM held) AND (SELECT ok FROM due)
     ON CONFLICT (job, slot, attempt) DO NOTHING
     RETURNING 1
 )
 SELECT EXISTS (SELECT 1 FROM claimed) AS won,
-       EXISTS (SELECT 1 FROM leading) AS leading,
+       EXISTS (SELECT 1 FROM held) AS leading,
        (SELECT ok FROM due) AS due,
        EXISTS (
            SELECT 1 FROM heroku_clock.runs r

@@ -62,6 +62,8 @@ pub struct StoreSettings {
     pub longest_grace: Duration,
     /// `DYNO`, when set.
     pub dyno: Option<String>,
+    /// When this clock started: a job it brings first is taken to appear then.
+    pub started: DateTime<Utc>,
 }
 
 /// The store as the runtime's gate. Cheap to clone: clones share everything.
@@ -79,6 +81,9 @@ struct Shared {
     wants_catch_up: AtomicBool,
     stopping: AtomicBool,
     stop: Notify,
+    /// This clock led when it began shutting down; `release_written`: the database knows.
+    released: AtomicBool,
+    release_written: AtomicBool,
     events_tx: mpsc::UnboundedSender<GateEvent>,
     events_rx: tokio::sync::Mutex<mpsc::UnboundedReceiver<GateEvent>>,
     notes_tx: mpsc::UnboundedSender<Note>,
@@ -121,6 +126,8 @@ impl StoreGate {
             wants_catch_up: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
             stop: Notify::new(),
+            released: AtomicBool::new(false),
+            release_written: AtomicBool::new(false),
             events_tx,
             events_rx: tokio::sync::Mutex::new(events_rx),
             notes_tx,
@@ -153,6 +160,8 @@ impl StoreGate {
         }
         tasks.keeper.abort();
         tasks.writer.abort();
+        // The keeper may have been stopped in the middle of it: releasing twice is harmless.
+        release(&self.shared, &tasks.control).await;
         let instance = self.shared.writer.instance.clone();
         let _ = tasks
             .control
@@ -339,23 +348,7 @@ async fn keep(shared: Arc<Shared>, control: Arc<Link>, settings: StoreSettings) 
         let stopping = shared.stopping.load(Ordering::SeqCst);
         if stopping && !released {
             released = true;
-            let was = lock(&shared.lease).release();
-            if was == Change::Released {
-                let id = instance.clone();
-                let limit = Duration::from_secs(2).min(control.timeout());
-                let result = control
-                    .run_within("releasing the lease", limit, |client| async move {
-                        client
-                            .execute(lease::RELEASE, &[&id])
-                            .await
-                            .map_err(|error| StoreError::query("releasing the lease", &error))
-                    })
-                    .await;
-                if let Err(error) = result {
-                    shared.log_error(&error);
-                }
-                report::leader("released", dyno.as_deref(), &instance, None);
-            }
+            release(&shared, &control).await;
         }
         if !migrated {
             let result = control
@@ -455,6 +448,40 @@ async fn keep(shared: Arc<Shared>, control: Arc<Link>, settings: StoreSettings) 
     }
 }
 
+/// Gives the lease up in the database, once, and says so when this clock led.
+async fn release(shared: &Arc<Shared>, control: &Link) {
+    let led = lock(&shared.lease).release() == Change::Released;
+    if led {
+        shared.released.store(true, Ordering::SeqCst);
+    }
+    if !shared.released.load(Ordering::SeqCst) || shared.release_written.load(Ordering::SeqCst) {
+        return;
+    }
+    let id = shared.writer.instance.clone();
+    let limit = Duration::from_secs(2).min(control.timeout());
+    let result = control
+        .run_within("releasing the lease", limit, |client| async move {
+            client
+                .execute(lease::RELEASE, &[&id])
+                .await
+                .map_err(|error| StoreError::query("releasing the lease", &error))
+        })
+        .await;
+    match result {
+        Ok(_) => {
+            if !shared.release_written.swap(true, Ordering::SeqCst) {
+                report::leader(
+                    "released",
+                    shared.writer.dyno.as_deref(),
+                    &shared.writer.instance,
+                    None,
+                );
+            }
+        }
+        Err(error) => shared.log_error(&error),
+    }
+}
+
 /// Make-up, lost runs and pruning, for the clock that holds the lease.
 async fn upkeep_as_leader(
     shared: &Arc<Shared>,
@@ -464,9 +491,10 @@ async fn upkeep_as_leader(
 ) {
     if shared.wants_catch_up.swap(false, Ordering::SeqCst) {
         let jobs = settings.jobs.clone();
+        let started = settings.started;
         let marks = control
             .run("registering jobs", |client| async move {
-                upkeep::register_jobs(&client, &jobs).await
+                upkeep::register_jobs(&client, &jobs, started).await
             })
             .await;
         match marks {

@@ -37,7 +37,7 @@ ON CONFLICT (job, slot, attempt) DO UPDATE
 const ENDED: &str = r#"
 UPDATE heroku_clock.runs
    SET status = $4, reason = $5, exit_code = $6, finished_at = $7, duration_ms = $8,
-       output = $9, started_at = coalesce(started_at, $7 - $8 * interval '1 millisecond')
+       output = $9, started_at = coalesce(started_at, $7::timestamptz - $8::bigint * interval '1 millisecond')
  WHERE job = $1 AND slot = $2 AND attempt = $3 AND instance = $10
 "#;
 

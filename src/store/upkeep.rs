@@ -16,18 +16,23 @@ use crate::runtime::JobMark;
 /// Rows one pruning batch deletes.
 pub const PRUNE_BATCH: i64 = 500;
 
-/// Adds a first-seen row for every job that has none (now, by the database's clock),
-/// and returns each job's make-up mark: the later of its last recorded slot and when it
+/// Adds a first-seen row for every job that has none (at `started`, when the clock that
+/// brought it started: a slot after that is one this clock was meant to run), and returns each job's make-up mark: the later of its last recorded slot and when it
 /// first appeared.
 ///
 /// # Errors
 /// The failed statement.
-pub async fn register_jobs(client: &Client, jobs: &[String]) -> Result<Vec<JobMark>, StoreError> {
+pub async fn register_jobs(
+    client: &Client,
+    jobs: &[String],
+    started: DateTime<Utc>,
+) -> Result<Vec<JobMark>, StoreError> {
     let fail = |error| StoreError::query("registering jobs", &error);
     client
         .execute(
-            "INSERT INTO heroku_clock.jobs (job) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
-            &[&jobs],
+            "INSERT INTO heroku_clock.jobs (job, first_seen) \
+             SELECT unnest($1::text[]), least($2::timestamptz, now()) ON CONFLICT DO NOTHING",
+            &[&jobs, &started],
         )
         .await
         .map_err(fail)?;
