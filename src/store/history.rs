@@ -30,7 +30,8 @@ const STARTED: &str = r#"
 INSERT INTO heroku_clock.runs AS r (job, slot, attempt, status, started_at, instance, dyno)
 VALUES ($1, $2, $3, 'running', $4, $5, $6)
 ON CONFLICT (job, slot, attempt) DO UPDATE
-   SET status = 'running', started_at = EXCLUDED.started_at, reason = NULL
+   SET status = 'running', started_at = EXCLUDED.started_at, reason = NULL,
+       dyno = coalesce(EXCLUDED.dyno, r.dyno)
  WHERE r.instance = EXCLUDED.instance
 "#;
 

@@ -27,3 +27,7 @@ pub use gate::{StoreGate, StoreSettings};
 pub use link::Link;
 pub use url::{DatabaseUrl, TlsMode, UrlError};
 
+#[cfg(test)]
+mod testdb;
+#[cfg(test)]
+mod tests;
