@@ -37,6 +37,8 @@ mod spec;
 mod timetable;
 
 #[cfg(test)]
+mod gate_tests;
+#[cfg(test)]
 mod tests;
 
 pub use catch_up::{Makeup, plan as plan_catch_up};
