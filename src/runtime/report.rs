@@ -52,7 +52,6 @@ pub const EVENTS: &[&str] = &[
     "leader",
     "standby",
     "caught_up",
-    "lost",
     "store_error",
 ];
 
