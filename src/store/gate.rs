@@ -335,6 +335,9 @@ async fn keep(shared: Arc<Shared>, control: Arc<Link>, settings: StoreSettings) 
     let dyno = shared.writer.dyno.clone();
     let term_secs = settings.term.as_secs_f64();
     let mut migrated = false;
+    // Never wait longer than a third of the lease between tries: a leader must get its
+    // renewal in, and a standby must notice a free lease quickly.
+    let backoff_max = BACKOFF_MAX.min(settings.term / 3).max(BACKOFF_MIN);
     let mut backoff = BACKOFF_MIN;
     let mut standby_logged = false;
     let mut next = Instant::now();
@@ -368,7 +371,7 @@ async fn keep(shared: Arc<Shared>, control: Arc<Link>, settings: StoreSettings) 
                 Err(error) => {
                     shared.log_error(&error);
                     next = Instant::now() + backoff;
-                    backoff = (backoff * 2).min(BACKOFF_MAX);
+                    backoff = (backoff * 2).min(backoff_max);
                     continue;
                 }
             }
@@ -437,7 +440,7 @@ async fn keep(shared: Arc<Shared>, control: Arc<Link>, settings: StoreSettings) 
             Ok(_) => lock(&shared.lease).next_tick(sent, now),
             Err(_) => {
                 let wait = backoff;
-                backoff = (backoff * 2).min(BACKOFF_MAX);
+                backoff = (backoff * 2).min(backoff_max);
                 // A leader keeps trying until its term ends; never wait past it.
                 match lock(&shared.lease).held_until() {
                     Some(until) => (now + wait).min(until),
