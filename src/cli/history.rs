@@ -64,13 +64,12 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         );
     };
     let url = read_database_url(&store.postgres_var, &args.config)?;
-    let since = match args.since {
-        Some(since) => Some(
-            chrono::Utc::now()
-                - chrono::Duration::from_std(since).unwrap_or(chrono::TimeDelta::MAX),
-        ),
-        None => None,
-    };
+    let since = args.since.map(|since| {
+        chrono::Duration::from_std(since)
+            .ok()
+            .and_then(|since| chrono::Utc::now().checked_sub_signed(since))
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+    });
     let query = Query {
         job: args.job.clone(),
         since,

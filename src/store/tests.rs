@@ -253,7 +253,8 @@ async fn history_follows_a_run_from_claim_to_end_and_records_skips() {
     )
     .await
     .expect("reads");
-    let summary: Vec<(String, i32, String, Option<String>, Option<i32>)> = rows
+    type Summary = (String, i32, String, Option<String>, Option<i32>);
+    let summary: Vec<Summary> = rows
         .iter()
         .map(|row| {
             (

@@ -392,10 +392,7 @@ async fn pipe(
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let mut buffer = vec![0_u8; 16 * 1024];
     let mut dead = false;
-    loop {
-        let Ok(read) = from.read(&mut buffer).await else {
-            break;
-        };
+    while let Ok(read) = from.read(&mut buffer).await {
         if read == 0 {
             break;
         }
