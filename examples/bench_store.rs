@@ -53,11 +53,18 @@ fn main() {
         for n in 0..runs {
             let slot = base + chrono::Duration::seconds(i64::try_from(n).unwrap_or(0));
             let started = Instant::now();
-            let (id, dyno, job) = (writer.instance.clone(), writer.dyno.clone(), "bench".to_string());
+            let (id, dyno, job) = (
+                writer.instance.clone(),
+                writer.dyno.clone(),
+                "bench".to_string(),
+            );
             let won = link
                 .run("claiming", |client| async move {
                     let row = client
-                        .query_one(claim::CLAIM, &[&job, &slot, &id, &dyno, &claim::EARLY_TOLERANCE_SECS])
+                        .query_one(
+                            claim::CLAIM,
+                            &[&job, &slot, &id, &dyno, &claim::EARLY_TOLERANCE_SECS],
+                        )
                         .await
                         .map_err(|error| StoreError::query("claim", &error))?;
                     claim::read_answer(&row)
@@ -67,7 +74,12 @@ fn main() {
             claims.push(started.elapsed());
             assert!(won.won, "run {n} not won: {won:?}");
             for note in [
-                RunNote::Started { job: "bench".into(), slot, attempt: 1, at: Utc::now() },
+                RunNote::Started {
+                    job: "bench".into(),
+                    slot,
+                    attempt: 1,
+                    at: Utc::now(),
+                },
                 RunNote::Ended {
                     job: "bench".into(),
                     slot,
@@ -81,9 +93,11 @@ fn main() {
                 },
             ] {
                 let writer = writer.clone();
-                link.run("recording", |client| async move { history::write(&client, &writer, &note).await })
-                    .await
-                    .expect("write");
+                link.run("recording", |client| async move {
+                    history::write(&client, &writer, &note).await
+                })
+                .await
+                .expect("write");
             }
             whole.push(started.elapsed());
         }

@@ -209,12 +209,41 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         Instant::now() + wait
     }
 
+    /// Everything due by now, in order. The slots among them are claimed together (one
+    /// round trip for all with a store, however many jobs share the instant), then each
+    /// entry is handled in turn.
     async fn fire_due(&mut self) {
         let now = self.clock.now();
+        let mut entries = Vec::new();
         while self.heap.peek().is_some_and(|entry| entry.at <= now) {
             let Some(entry) = self.heap.pop() else { break };
+            entries.push(entry);
+        }
+        let mut due_slots: Vec<Option<Fire>> = Vec::with_capacity(entries.len());
+        let mut asks = Vec::new();
+        for entry in &entries {
+            let due = match entry.due {
+                Due::Slot(fire) => self.on_slot(entry.job, fire, now),
+                _ => None,
+            };
+            if let Some(fire) = due {
+                asks.push((self.jobs[entry.job].spec.job.name.clone(), fire.slot));
+            }
+            due_slots.push(due);
+        }
+        let mut claims = if asks.is_empty() {
+            Vec::new().into_iter()
+        } else {
+            self.gate.claim_all(asks).await.into_iter()
+        };
+        for (entry, due) in entries.into_iter().zip(due_slots) {
             match entry.due {
-                Due::Slot(fire) => self.on_slot(entry.job, fire, now).await,
+                Due::Slot(_) => {
+                    if let Some(fire) = due {
+                        let claim = claims.next().unwrap_or(Claim::Unavailable);
+                        self.on_claim(entry.job, fire, claim, now);
+                    }
+                }
                 Due::Retry { slot, attempt } => {
                     self.on_retry(entry.job, slot, attempt, entry.at, now)
                 }
@@ -225,8 +254,8 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
 
     /// A slot came due. Every slot due by now is looked at (a stalled clock can find
     /// several); only the latest can run, and only within `misfire_grace`. The rest are
-    /// logged as missed in one line, never replayed.
-    async fn on_slot(&mut self, index: usize, fire: Fire, now: DateTime<Utc>) {
+    /// logged as missed in one line, never replayed. Returns the slot to claim, if any.
+    fn on_slot(&mut self, index: usize, fire: Fire, now: DateTime<Utc>) -> Option<Fire> {
         let state = &mut self.jobs[index];
         let mut due = fire;
         let mut passed: u64 = 0;
@@ -286,11 +315,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 report::late_ms(due.at, now),
             );
         }
-        if !in_grace {
-            return;
-        }
-        let claim = self.gate.claim(&state.spec.job.name, due.slot).await;
-        self.on_claim(index, due, claim, now);
+        in_grace.then_some(due)
     }
 
     /// What the gate said about a due slot.

@@ -125,6 +125,21 @@ pub trait FireGate: Send + Sync + 'static {
     /// Whether this process owns the run of `job` at `slot`; only [`Claim::Ours`] starts it.
     fn claim(&self, job: &str, slot: DateTime<Utc>) -> impl Future<Output = Claim> + Send;
 
+    /// [`FireGate::claim`] for several slots that came due together, answers in order.
+    /// A store claims them concurrently; the default asks one after the other.
+    fn claim_all(
+        &self,
+        slots: Vec<(String, DateTime<Utc>)>,
+    ) -> impl Future<Output = Vec<Claim>> + Send {
+        async move {
+            let mut claims = Vec::with_capacity(slots.len());
+            for (job, slot) in &slots {
+                claims.push(self.claim(job, *slot).await);
+            }
+            claims
+        }
+    }
+
     /// Records what happened to a run. Never blocks the loop.
     fn note(&self, _note: RunNote) {}
 

@@ -245,6 +245,30 @@ impl FireGate for StoreGate {
         }
     }
 
+    async fn claim_all(&self, slots: Vec<(String, DateTime<Utc>)>) -> Vec<Claim> {
+        if slots.len() == 1 || !self.leads() {
+            let mut claims = Vec::with_capacity(slots.len());
+            for (job, slot) in &slots {
+                claims.push(self.claim(job, *slot).await);
+            }
+            return claims;
+        }
+        // tokio-postgres pipelines concurrent queries on one connection: the claims of
+        // twenty jobs due at the same second take about one round trip, not twenty.
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, (job, slot)) in slots.into_iter().enumerate() {
+            let gate = self.clone();
+            tasks.spawn(async move { (index, gate.claim(&job, slot).await) });
+        }
+        let mut claims = vec![Claim::Unavailable; tasks.len()];
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok((index, claim)) = joined {
+                claims[index] = claim;
+            }
+        }
+        claims
+    }
+
     fn note(&self, note: RunNote) {
         let _ = self.shared.notes_tx.send(Note::Run(note));
     }
