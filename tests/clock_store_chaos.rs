@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use support_store::{ClockProc, TestDb, Workdir};
 
 const RUN_FOR: Duration = Duration::from_secs(60);
-const LEASE: (&str, &str) = ("CLOCK_LEASE_TERM", "3s");
+const LEASE: (&str, &str) = ("CLOCK_LEASE_TERM", "4s");
 const JOBS: usize = 10;
 
 /// xorshift64: enough randomness for choosing actions, and replayable.

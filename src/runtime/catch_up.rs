@@ -3,9 +3,11 @@
 //! `misfire_grace` runs; every other one is recorded as skipped with reason misfire.
 //!
 //! Pure: given a timetable, the job's mark (its last recorded slot or when it first
-//! appeared, whichever is later), the job's next slot already in the loop, and "now",
-//! it returns what to run and what to record. Slots at or before the mark are never
-//! made up, so a job added today does not run for yesterday.
+//! appeared, whichever is later), the slots this clock could not claim because the
+//! store was away (`refused`), the job's next slot already in the loop, and "now", it
+//! returns what to run and what to record. Slots at or before the mark are never made up
+//! (so a job added today does not run for yesterday), except refused ones: a slot that
+//! failed to claim while a later one was claimed is recorded, not forgotten.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -38,14 +40,21 @@ pub struct Makeup {
 pub fn plan(
     timetable: &dyn Timetable,
     mark: DateTime<Utc>,
+    refused: &[DateTime<Utc>],
     next: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
     grace: Duration,
 ) -> Makeup {
+    let earliest_refused = refused.iter().min().copied();
+    let from = match earliest_refused {
+        Some(first) if first <= mark => first - chrono::Duration::nanoseconds(1),
+        _ => mark,
+    };
+    let counts = |slot: DateTime<Utc>| slot > mark || refused.contains(&slot);
     let mut missed: VecDeque<DateTime<Utc>> = VecDeque::new();
     let mut unrecorded = 0;
     let mut latest: Option<Fire> = None;
-    let mut cursor = timetable.next_after(mark);
+    let mut cursor = timetable.next_after(from);
     let mut walked = 0;
     while let Some(fire) = cursor {
         if fire.at > now || next.is_some_and(|next| fire.at >= next) || walked >= MAX_WALKED {
@@ -53,7 +62,7 @@ pub fn plan(
         }
         walked += 1;
         cursor = timetable.next_after(fire.at);
-        if fire.slot <= mark {
+        if fire.slot <= from {
             // Jitter puts `at` after `slot`: this slot was recorded already.
             continue;
         }
@@ -65,12 +74,16 @@ pub fn plan(
             }
         }
     }
+    // Slots at or before the mark that were not refused were claimed (they ran, or were
+    // recorded): only the others count. When the latest due slot was claimed, the
+    // make-up already happened, and the refused ones before it are only recorded.
+    missed.retain(|slot| counts(*slot));
     let mut makeup = Makeup {
         run: None,
         missed: Vec::new(),
         unrecorded,
     };
-    if let Some(fire) = latest {
+    if let Some(fire) = latest.filter(|fire| counts(fire.slot)) {
         let in_grace = (now - fire.at).to_std().map_or(true, |late| late <= grace);
         if in_grace {
             makeup.run = Some(fire);
@@ -133,6 +146,7 @@ mod tests {
         let makeup = plan(
             &EVERY_10,
             t(100),
+            &[],
             Some(t(150)),
             t(145),
             Duration::from_secs(30),
@@ -144,10 +158,17 @@ mod tests {
 
     #[test]
     fn a_latest_slot_past_the_grace_is_recorded_too_and_nothing_runs() {
-        let makeup = plan(&EVERY_10, t(100), None, t(175), Duration::from_secs(30));
+        let makeup = plan(
+            &EVERY_10,
+            t(100),
+            &[],
+            None,
+            t(175),
+            Duration::from_secs(30),
+        );
         // 170 is 5 s late: runs. With 4 s of grace it would not.
         assert_eq!(makeup.run.map(|fire| fire.slot), Some(t(170)));
-        let strict = plan(&EVERY_10, t(100), None, t(175), Duration::from_secs(4));
+        let strict = plan(&EVERY_10, t(100), &[], None, t(175), Duration::from_secs(4));
         assert_eq!(strict.run, None);
         assert_eq!(strict.missed.len(), 7);
         assert_eq!(strict.missed.last(), Some(&t(170)));
@@ -159,6 +180,7 @@ mod tests {
         let fresh = plan(
             &EVERY_10,
             t(95),
+            &[],
             Some(t(100)),
             t(99),
             Duration::from_secs(300),
@@ -168,6 +190,7 @@ mod tests {
         let makeup = plan(
             &EVERY_10,
             t(100),
+            &[],
             Some(t(140)),
             t(140),
             Duration::from_secs(300),
@@ -180,15 +203,48 @@ mod tests {
     fn jittered_slots_count_by_their_slot_not_their_due_time() {
         let jittered = Every { step: 10, delay: 3 };
         // Slot 100 (due 103) was recorded; at 125, slots 110 (due 113) and 120 (due 123).
-        let makeup = plan(&jittered, t(100), None, t(125), Duration::from_secs(60));
+        let makeup = plan(
+            &jittered,
+            t(100),
+            &[],
+            None,
+            t(125),
+            Duration::from_secs(60),
+        );
         assert_eq!(makeup.run.map(|fire| fire.slot), Some(t(120)));
         assert_eq!(makeup.missed, vec![t(110)]);
     }
 
     #[test]
+    fn slots_refused_by_the_store_are_recorded_even_behind_a_later_claimed_one() {
+        // 110 and 120 could not be claimed; 130 was claimed (the mark moved to 130).
+        let behind = plan(
+            &EVERY_10,
+            t(130),
+            &[t(110), t(120)],
+            Some(t(140)),
+            t(135),
+            Duration::from_secs(60),
+        );
+        assert_eq!(behind.run, None);
+        assert_eq!(behind.missed, vec![t(110), t(120)]);
+        // Nothing claimed since 100: the latest refused slot is made up, the rest recorded.
+        let outage = plan(
+            &EVERY_10,
+            t(100),
+            &[t(110), t(120)],
+            Some(t(130)),
+            t(125),
+            Duration::from_secs(60),
+        );
+        assert_eq!(outage.run.map(|fire| fire.slot), Some(t(120)));
+        assert_eq!(outage.missed, vec![t(110)]);
+    }
+
+    #[test]
     fn a_long_outage_records_the_latest_slots_and_counts_the_rest() {
         let every_1 = Every { step: 1, delay: 0 };
-        let makeup = plan(&every_1, t(0), None, t(5000), Duration::from_secs(0));
+        let makeup = plan(&every_1, t(0), &[], None, t(5000), Duration::from_secs(0));
         assert_eq!(makeup.run.map(|fire| fire.slot), Some(t(5000)));
         assert_eq!(makeup.missed.len(), MAX_RECORDED);
         assert_eq!(makeup.missed.last(), Some(&t(4999)));

@@ -94,6 +94,8 @@ struct JobState {
     next: Option<Fire>,
     running: Vec<Active>,
     waiting: Option<Waiting>,
+    /// Slots the gate could not claim (the store was away), for the next make-up.
+    refused: Vec<DateTime<Utc>>,
 }
 
 struct Finished {
@@ -130,6 +132,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 next: None,
                 running: Vec::new(),
                 waiting: None,
+                refused: Vec::new(),
             })
             .collect::<Vec<JobState>>();
         let by_name = jobs
@@ -325,7 +328,13 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             Claim::Ours { busy_elsewhere } => self.on_claimed(index, fire, busy_elsewhere, now),
             Claim::Taken => report::skipped(name, fire.slot, SkipReason::Claimed, None),
             Claim::Standby => {}
-            Claim::Unavailable => report::skipped(name, fire.slot, SkipReason::StoreError, None),
+            Claim::Unavailable => {
+                report::skipped(name, fire.slot, SkipReason::StoreError, None);
+                let refused = &mut self.jobs[index].refused;
+                if refused.len() < catch_up::MAX_RECORDED {
+                    refused.push(fire.slot);
+                }
+            }
         }
     }
 
@@ -485,10 +494,12 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 continue;
             };
             let now = self.clock.now();
+            let refused = std::mem::take(&mut self.jobs[index].refused);
             let state = &self.jobs[index];
             let makeup = catch_up::plan(
                 state.spec.timetable(),
                 mark.after,
+                &refused,
                 state.next.map(|fire| fire.at),
                 now,
                 state.spec.job.misfire_grace,
