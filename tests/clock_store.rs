@@ -206,3 +206,95 @@ fn a_killed_backend_is_reconnected_without_a_duplicate_or_a_gap() {
         .collect();
     assert_eq!(unaccounted, Vec::<&i64>::new(), "{}", clock.log());
 }
+
+#[test]
+fn a_runs_history_row_keeps_the_end_of_its_output_and_its_exit_code() {
+    let db = TestDb::create();
+    let work = Workdir::with_fixture("store_output");
+    let clock = ClockProc::start(&work, "clock.1", &db.url(), &[LEASE]);
+    clock.wait_for(&[("event", "failed"), ("job", "chatty")], BOUND);
+    clock.term();
+    drop(clock);
+    let output = clockctl(&work, &db.url(), &["history", "--format", "json"]);
+    let runs: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let failed = runs
+        .as_array()
+        .expect("an array")
+        .iter()
+        .find(|run| run["status"] == "failed")
+        .unwrap_or_else(|| panic!("no failed run in {runs}"));
+    assert_eq!(failed["exit_code"], 3);
+    let tail = failed["output"].as_str().expect("output kept");
+    assert!(tail.len() <= 4096, "{} bytes", tail.len());
+    assert!(tail.contains("line 2000\n"), "{tail}");
+    assert!(tail.ends_with("done\n"), "{tail}");
+    assert!(!tail.contains("line 1\n"), "only the end is kept");
+}
+
+#[test]
+fn clockctl_history_lists_the_runs_newest_first_as_the_documented_json() {
+    let db = TestDb::create();
+    let work = Workdir::with_fixture("store_one_job");
+    let clock = ClockProc::start(&work, "clock.1", &db.url(), &[LEASE]);
+    wait_until("four runs", BOUND, || work.runs().len() >= 4);
+    clock.term();
+    drop(clock);
+    let output = clockctl(
+        &work,
+        &db.url(),
+        &["history", "--format", "json", "--limit", "3"],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let runs: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let runs = runs.as_array().expect("an array");
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    for key in [
+        "job",
+        "scheduled_for",
+        "attempt",
+        "status",
+        "reason",
+        "exit_code",
+        "started_at",
+        "finished_at",
+        "duration_ms",
+        "dyno",
+    ] {
+        assert!(runs[0].get(key).is_some(), "no {key} in {}", runs[0]);
+    }
+    let slots: Vec<&str> = runs
+        .iter()
+        .filter_map(|run| run["scheduled_for"].as_str())
+        .collect();
+    let mut sorted = slots.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(slots, sorted, "newest first");
+    let done = &runs[2];
+    assert_eq!(done["job"], "tick");
+    assert_eq!(done["status"], "succeeded");
+    assert_eq!(done["exit_code"], 0);
+    assert!(done["reason"].is_null());
+    assert_eq!(done["dyno"], "clock.1");
+    assert!(done["duration_ms"].as_i64().is_some(), "{done}");
+    let text = clockctl(&work, &db.url(), &["history", "tick", "--since", "1h"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.starts_with("SCHEDULED_FOR"), "{text}");
+    assert!(text.contains("succeeded"), "{text}");
+    let none = clockctl(&work, &db.url(), &["history", "no-such-job"]);
+    assert_eq!(String::from_utf8_lossy(&none.stdout), "no runs recorded\n");
+    // Without a store there is no history to read, and the words say why.
+    let plain = Workdir::with_fixture("store_without_store");
+    let refused = clockctl(&plain, &db.url(), &["history"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no store: block"));
+}
+
+fn clockctl(work: &Workdir, url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_clockctl"))
+        .args(args)
+        .current_dir(work.path())
+        .env_remove("CLOCK_CONFIG")
+        .env("DATABASE_URL", url)
+        .output()
+        .expect("run clockctl")
+}

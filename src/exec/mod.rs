@@ -10,9 +10,11 @@
 mod group;
 mod lines;
 mod local;
+mod tail;
 
 pub use lines::{Line, LineSplitter, MAX_LINE_BYTES};
 pub use local::LocalExecutor;
+pub use tail::{OutputTail, TAIL_BYTES};
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -92,6 +94,8 @@ pub struct Outcome {
 pub struct RunHandle {
     /// The process id of the run's process group leader, when it is a local process.
     pub pid: Option<u32>,
+    /// The end of the run's output, as the executor forwards it (empty when it keeps none).
+    pub output: OutputTail,
     control: RunControl,
     outcome: oneshot::Receiver<Outcome>,
 }
@@ -114,6 +118,8 @@ impl RunControl {
 pub struct RunSupervisor {
     pub controls: mpsc::UnboundedReceiver<Control>,
     pub outcome: oneshot::Sender<Outcome>,
+    /// Where the executor appends the run's output lines, for the handle's holder.
+    pub output: OutputTail,
 }
 
 impl RunHandle {
@@ -121,8 +127,10 @@ impl RunHandle {
     pub fn pair(pid: Option<u32>) -> (RunHandle, RunSupervisor) {
         let (tx, controls) = mpsc::unbounded_channel();
         let (outcome_tx, outcome) = oneshot::channel();
+        let output = OutputTail::default();
         let handle = RunHandle {
             pid,
+            output: output.clone(),
             control: RunControl { tx },
             outcome,
         };
@@ -131,6 +139,7 @@ impl RunHandle {
             RunSupervisor {
                 controls,
                 outcome: outcome_tx,
+                output,
             },
         )
     }

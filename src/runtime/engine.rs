@@ -77,6 +77,8 @@ struct Active {
     attempt: u32,
     control: RunControl,
     stop: Option<StopReason>,
+    /// The end of its output, for history.
+    output: crate::exec::OutputTail,
 }
 
 /// A run that waits for the job's running run(s) to end (`queue` or `replace`).
@@ -559,6 +561,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             attempt,
             control: handle.control(),
             stop: None,
+            output: handle.output.clone(),
         });
         let finished_tx = self.finished_tx.clone();
         tokio::spawn(async move {
@@ -746,7 +749,7 @@ fn ended_note(job: &str, active: &Active, outcome: &Outcome, now: DateTime<Utc>)
         reason,
         exit_code,
         duration: outcome.duration,
-        output: None,
+        output: active.output.text(),
     }
 }
 
