@@ -2,6 +2,7 @@
 //! one database run each slot once, hand over on SIGTERM, survive a partition and a
 //! killed backend; without a store the clock opens no connection at all.
 
+mod support_heroku;
 mod support_store;
 
 use std::collections::BTreeSet;
@@ -297,4 +298,56 @@ fn clockctl(work: &Workdir, url: &str, args: &[&str]) -> std::process::Output {
         .env("DATABASE_URL", url)
         .output()
         .expect("run clockctl")
+}
+
+#[test]
+fn clockctl_status_shows_the_live_clocks_and_each_jobs_last_run() {
+    use support_heroku::{FakeHeroku, Sandbox, dyno};
+    let db = TestDb::create();
+    let work = Workdir::with_fixture("store_one_job");
+    let first = ClockProc::start(&work, "clock.1", &db.url(), &[LEASE]);
+    first.wait_for(&[("event", "leader"), ("state", "acquired")], BOUND);
+    let second = ClockProc::start(&work, "clock.2", &db.url(), &[LEASE]);
+    second.wait_for(&[("event", "standby")], BOUND);
+    wait_until("two runs", BOUND, || work.runs().len() >= 2);
+    let server = FakeHeroku::start();
+    server.serve_formation(2, "Basic");
+    server.on_dynos(vec![vec![
+        dyno("clock.1", "clock", "up", "Basic"),
+        dyno("clock.2", "clock", "up", "Basic"),
+    ]]);
+    let mut sandbox = Sandbox::new(&server);
+    sandbox.set("DATABASE_URL", &db.url());
+    std::fs::copy(
+        work.path().join("clock.yml"),
+        sandbox.cwd.path().join("clock.yml"),
+    )
+    .expect("copy clock.yml");
+    let out = sandbox.clockctl(&["status"]);
+    out.expect_code(0);
+    out.stdout_has("clock.1: leader, last seen");
+    out.stdout_has("clock.2: standby, last seen");
+    out.stdout_has("last: succeeded");
+    let json = sandbox.clockctl(&["status", "--format", "json"]);
+    json.expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let store = &report["config"]["store"];
+    assert_eq!(store["status"], "ok", "{report}");
+    assert_eq!(
+        store["clocks"].as_array().map(Vec::len),
+        Some(2),
+        "{report}"
+    );
+    assert_eq!(store["clocks"][0]["role"], "leader");
+    assert_eq!(
+        report["config"]["jobs"][0]["last_run"]["status"], "succeeded",
+        "{report}"
+    );
+    // Without the variable, the status still shows, and says how to read the store.
+    sandbox.unset("DATABASE_URL");
+    let unset = sandbox.clockctl(&["status"]);
+    unset.expect_code(0);
+    unset.stdout_has("heroku config:get DATABASE_URL");
+    first.term();
+    second.term();
 }

@@ -21,6 +21,7 @@ mod run;
 mod scale;
 mod signals;
 mod status;
+mod status_store;
 mod validate;
 
 use std::process::ExitCode;
