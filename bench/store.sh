@@ -32,7 +32,7 @@ with_store() { # FILE: prepend a store: block to a generated clock.yml
 
 step "Building clock and the store benchmark (release)"
 cargo build --release --bins --example bench_store --quiet
-clock=target/release/clock
+clock=$PWD/target/release/clock
 echo "       $(nproc) cores, $(uname -sr), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 work=$(mktemp -d)
 trap 'rm -rf "${work}"' EXIT

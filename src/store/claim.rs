@@ -37,6 +37,36 @@ SELECT EXISTS (SELECT 1 FROM claimed) AS won,
        ) AS busy_elsewhere
 "#;
 
+/// [`CLAIM`] for several slots in one statement (one round trip, one transaction): `$1`
+/// jobs, `$2` slots (the same length), `$3` instance, `$4` dyno, `$5` early tolerance. One
+/// row per asked slot: job, slot, then the four columns of [`CLAIM`].
+pub const CLAIM_MANY: &str = r#"
+WITH held AS (
+    SELECT 1 FROM heroku_clock.lease
+     WHERE name = 'scheduler' AND holder = $3 AND expires_at > now()
+), asked AS (
+    SELECT job, slot FROM unnest($1::text[], $2::timestamptz[]) AS a(job, slot)
+), claimed AS (
+    INSERT INTO heroku_clock.runs (job, slot, attempt, status, instance, dyno)
+    SELECT job, slot, 1, 'claimed', $3, $4 FROM asked
+     WHERE EXISTS (SELECT 1 FROM held)
+       AND now() >= slot - $5::float8 * interval '1 second'
+    ON CONFLICT (job, slot, attempt) DO NOTHING
+    RETURNING job, slot
+)
+SELECT a.job, a.slot,
+       EXISTS (SELECT 1 FROM claimed c WHERE c.job = a.job AND c.slot = a.slot) AS won,
+       EXISTS (SELECT 1 FROM held) AS leading,
+       now() >= a.slot - $5::float8 * interval '1 second' AS due,
+       EXISTS (
+           SELECT 1 FROM heroku_clock.runs r
+             JOIN heroku_clock.clocks k ON k.instance = r.instance
+            WHERE r.job = a.job AND r.status IN ('claimed', 'running')
+              AND r.instance <> $3 AND k.expires_at > now()
+       ) AS busy_elsewhere
+  FROM asked a
+"#;
+
 /// `$1` job, `$3` instance: whether another live clock still runs the job.
 pub const BUSY_ELSEWHERE: &str = r#"
 SELECT EXISTS (
@@ -90,7 +120,16 @@ pub fn decide(answer: Answer) -> Verdict {
 /// # Errors
 /// A [`StoreError`] when the row does not have the expected columns.
 pub fn read_answer(row: &tokio_postgres::Row) -> Result<Answer, StoreError> {
-    let get = |index: usize| {
+    read_answer_at(row, 0)
+}
+
+/// [`read_answer`] for a row whose four answer columns start at `first`.
+///
+/// # Errors
+/// A [`StoreError`] when the row does not have the expected columns.
+pub fn read_answer_at(row: &tokio_postgres::Row, first: usize) -> Result<Answer, StoreError> {
+    let get = |offset: usize| {
+        let index = first + offset;
         row.try_get::<_, Option<bool>>(index)
             .map(|value| value.unwrap_or(false))
             .map_err(|error| StoreError::query("reading a claim", &error))

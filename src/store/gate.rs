@@ -179,6 +179,39 @@ impl StoreGate {
     fn leads(&self) -> bool {
         lock(&self.shared.lease).leads(Instant::now())
     }
+
+    /// What a claim's verdict means for the loop (and for this clock's lease).
+    fn on_verdict(&self, verdict: Verdict, slot: DateTime<Utc>) -> Claim {
+        match verdict {
+            Verdict::Won { busy_elsewhere } => Claim::Ours { busy_elsewhere },
+            Verdict::Taken => Claim::Taken,
+            Verdict::NotLeading => {
+                if lock(&self.shared.lease).release() == Change::Released {
+                    report::leader(
+                        "lost",
+                        self.shared.writer.dyno.as_deref(),
+                        &self.shared.writer.instance,
+                        Some("not_holder"),
+                    );
+                }
+                Claim::Standby
+            }
+            Verdict::Early => {
+                self.shared.log_error(&StoreError::Query {
+                    what: "claiming a run",
+                    code: None,
+                    detail: format!(
+                        "the database's clock says {} is not due yet: this dyno's clock is \
+                         more than {}s ahead",
+                        report::rfc3339(slot),
+                        claim::EARLY_TOLERANCE_SECS
+                    ),
+                });
+                self.shared.wants_catch_up.store(true, Ordering::SeqCst);
+                Claim::Unavailable
+            }
+        }
+    }
 }
 
 impl FireGate for StoreGate {
@@ -210,33 +243,7 @@ impl FireGate for StoreGate {
             })
             .await;
         match answer.map(claim::decide) {
-            Ok(Verdict::Won { busy_elsewhere }) => Claim::Ours { busy_elsewhere },
-            Ok(Verdict::Taken) => Claim::Taken,
-            Ok(Verdict::NotLeading) => {
-                if lock(&self.shared.lease).release() == Change::Released {
-                    report::leader(
-                        "lost",
-                        self.shared.writer.dyno.as_deref(),
-                        &self.shared.writer.instance,
-                        Some("not_holder"),
-                    );
-                }
-                Claim::Standby
-            }
-            Ok(Verdict::Early) => {
-                self.shared.log_error(&StoreError::Query {
-                    what: "claiming a run",
-                    code: None,
-                    detail: format!(
-                        "the database's clock says {} is not due yet: this dyno's clock is \
-                         more than {}s ahead",
-                        report::rfc3339(slot),
-                        claim::EARLY_TOLERANCE_SECS
-                    ),
-                });
-                self.shared.wants_catch_up.store(true, Ordering::SeqCst);
-                Claim::Unavailable
-            }
+            Ok(verdict) => self.on_verdict(verdict, slot),
             Err(error) => {
                 self.shared.log_error(&error);
                 self.shared.wants_catch_up.store(true, Ordering::SeqCst);
@@ -246,27 +253,62 @@ impl FireGate for StoreGate {
     }
 
     async fn claim_all(&self, slots: Vec<(String, DateTime<Utc>)>) -> Vec<Claim> {
-        if slots.len() == 1 || !self.leads() {
+        if slots.len() == 1 || self.shared.stopping.load(Ordering::SeqCst) || !self.leads() {
             let mut claims = Vec::with_capacity(slots.len());
             for (job, slot) in &slots {
                 claims.push(self.claim(job, *slot).await);
             }
             return claims;
         }
-        // tokio-postgres pipelines concurrent queries on one connection: the claims of
-        // twenty jobs due at the same second take about one round trip, not twenty.
-        let mut tasks = tokio::task::JoinSet::new();
-        for (index, (job, slot)) in slots.into_iter().enumerate() {
-            let gate = self.clone();
-            tasks.spawn(async move { (index, gate.claim(&job, slot).await) });
-        }
-        let mut claims = vec![Claim::Unavailable; tasks.len()];
-        while let Some(joined) = tasks.join_next().await {
-            if let Ok((index, claim)) = joined {
-                claims[index] = claim;
+        // Twenty jobs due at the same second: one statement claims them all.
+        let jobs: Vec<String> = slots.iter().map(|(job, _)| job.clone()).collect();
+        let instants: Vec<DateTime<Utc>> = slots.iter().map(|(_, slot)| *slot).collect();
+        let instance = self.shared.writer.instance.clone();
+        let dyno = self.shared.writer.dyno.clone();
+        let answers = self
+            .shared
+            .claims
+            .run("claiming runs", |client| async move {
+                let rows = client
+                    .query(
+                        claim::CLAIM_MANY,
+                        &[
+                            &jobs,
+                            &instants,
+                            &instance,
+                            &dyno,
+                            &claim::EARLY_TOLERANCE_SECS,
+                        ],
+                    )
+                    .await
+                    .map_err(|error| StoreError::query("claiming runs", &error))?;
+                let mut answers = std::collections::HashMap::with_capacity(rows.len());
+                for row in &rows {
+                    let job: String = row
+                        .try_get(0)
+                        .map_err(|error| StoreError::query("claiming runs", &error))?;
+                    let slot: DateTime<Utc> = row
+                        .try_get(1)
+                        .map_err(|error| StoreError::query("claiming runs", &error))?;
+                    answers.insert((job, slot), claim::read_answer_at(row, 2)?);
+                }
+                Ok(answers)
+            })
+            .await;
+        match answers {
+            Ok(answers) => slots
+                .iter()
+                .map(|key| match answers.get(key).copied().map(claim::decide) {
+                    Some(verdict) => self.on_verdict(verdict, key.1),
+                    None => Claim::Unavailable,
+                })
+                .collect(),
+            Err(error) => {
+                self.shared.log_error(&error);
+                self.shared.wants_catch_up.store(true, Ordering::SeqCst);
+                vec![Claim::Unavailable; slots.len()]
             }
         }
-        claims
     }
 
     fn note(&self, note: RunNote) {

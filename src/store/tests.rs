@@ -456,3 +456,50 @@ async fn tls_require_encrypts_without_verifying_and_verify_full_checks_the_issue
         );
     }
 }
+
+#[tokio::test]
+async fn many_slots_are_claimed_in_one_statement_each_with_its_own_verdict() {
+    let (_db, client) = migrated().await;
+    assert!(tick(&client, "a", 30.0, true).await);
+    let now = Utc::now();
+    let past = now - chrono::Duration::seconds(1);
+    // "b" was claimed already; "c" is far in the database's future.
+    assert!(matches!(
+        claim_as(&client, "a", "b", past).await,
+        Verdict::Won { .. }
+    ));
+    let jobs = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+    let slots = vec![past, past, now + chrono::Duration::seconds(60)];
+    let dyno: Option<String> = None;
+    let rows = client
+        .query(
+            claim::CLAIM_MANY,
+            &[&jobs, &slots, &"a", &dyno, &claim::EARLY_TOLERANCE_SECS],
+        )
+        .await
+        .expect("claim many");
+    let mut verdicts: Vec<(String, Verdict)> = rows
+        .iter()
+        .map(|row| {
+            let job: String = row.get(0);
+            (
+                job,
+                claim::decide(claim::read_answer_at(row, 2).expect("answer")),
+            )
+        })
+        .collect();
+    verdicts.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        verdicts,
+        vec![
+            (
+                "a".to_string(),
+                Verdict::Won {
+                    busy_elsewhere: false
+                }
+            ),
+            ("b".to_string(), Verdict::Taken),
+            ("c".to_string(), Verdict::Early),
+        ]
+    );
+}
