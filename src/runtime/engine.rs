@@ -441,7 +441,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             }
             for active in &mut state.running {
                 active.stop = Some(StopReason::Interrupted);
-                active.control.send(Control::Terminate { kill_after: None });
+                active.control.send(Control::Release);
             }
         }
         let grace_end = Instant::now() + self.shutdown_grace;

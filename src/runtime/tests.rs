@@ -184,6 +184,8 @@ impl Executor for FakeExecutor {
                         }
                         Some(Control::Kill) if !behavior.unkillable => break End::Stopped,
                         Some(Control::Kill) => {}
+                        Some(Control::Release) if !behavior.ignores_term => break End::Stopped,
+                        Some(Control::Release) => {}
                         None => std::future::pending::<()>().await,
                     },
                 }
@@ -191,6 +193,7 @@ impl Executor for FakeExecutor {
             let _ = supervisor.outcome.send(Outcome {
                 end,
                 duration: started.elapsed(),
+                dyno: None,
             });
         });
         handle
