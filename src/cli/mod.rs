@@ -10,6 +10,7 @@ mod checked_config;
 pub mod clock;
 #[cfg(test)]
 mod extreme_values;
+mod dynos;
 mod init;
 mod next;
 mod platform;

@@ -24,7 +24,7 @@ use tokio::time::{Instant, sleep_until};
 use super::{Control, DynoNote, End, Executor, Outcome, RunHandle, RunSpec, RunSupervisor};
 use crate::heroku::dyno_log::ExitWatch;
 use crate::heroku::log_stream::{LogStream, LogStreams};
-use crate::heroku::one_off::{DynoCreate, LogSessionCreate, RunMarker, path_of};
+use crate::heroku::one_off::{DynoCreate, LogSessionCreate, RunMarker, path_of, summary};
 use crate::heroku::{ApiError, ApiErrorKind, Client, Dyno};
 use crate::runtime::report;
 
@@ -419,7 +419,7 @@ impl Run {
                             }
                         }
                         Ok(None) => {}
-                        Err(error) => tracing::debug!("dyno {name}: {}", one_line(&error)),
+                        Err(error) => tracing::debug!("dyno {name}: {}", summary(&error)),
                     }
                 }
                 _ = until(give_up_at) => {
@@ -444,7 +444,7 @@ impl Run {
             .client
             .log_session_create(&self.shared.app, &body)
             .await
-            .map_err(|error| one_line(&error))?;
+            .map_err(|error| summary(&error))?;
         self.shared
             .streams
             .open(&session.logplex_url)
@@ -461,7 +461,7 @@ impl Run {
                 &self.spec.job,
                 self.spec.run,
                 name,
-                &one_line(&error),
+                &summary(&error),
             ),
         }
     }
@@ -540,20 +540,6 @@ fn start_failure(error: &ApiError, size: Option<&str>) -> String {
         }
     };
     format!("{what} (request: {request})")
-}
-
-/// An API error on one line, with the path only.
-fn one_line(error: &ApiError) -> String {
-    let status = error.status.map_or(String::new(), |s| format!(" {s}"));
-    let message = error
-        .message
-        .as_deref()
-        .map_or(String::new(), |m| format!(": {m}"));
-    format!(
-        "{} {} failed{status}{message}",
-        error.method,
-        path_of(&error.url)
-    )
 }
 
 fn parse_time(text: Option<&str>) -> Option<DateTime<Utc>> {

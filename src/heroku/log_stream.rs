@@ -179,7 +179,7 @@ impl LogStream {
 
 /// What failed and its innermost cause, without the URL (reqwest's own `Display` of an
 /// error includes it).
-fn describe(error: &reqwest::Error) -> String {
+pub fn describe(error: &reqwest::Error) -> String {
     let what = if error.is_timeout() {
         "no answer in time"
     } else if error.is_connect() {

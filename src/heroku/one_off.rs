@@ -270,6 +270,17 @@ fn to_json(body: &impl Serialize) -> String {
     serde_json::to_string(body).unwrap_or_else(|_| "{}".to_owned())
 }
 
+/// A failed call on one line, with the path only: `GET /apps/a/dynos failed (503: …)`.
+pub fn summary(error: &ApiError) -> String {
+    let said = match (error.status, error.message.as_deref()) {
+        (Some(status), Some(message)) => format!(" ({status}: {message})"),
+        (Some(status), None) => format!(" ({status})"),
+        (None, Some(message)) => format!(" ({message})"),
+        (None, None) => String::new(),
+    };
+    format!("{} {} failed{said}", error.method, path_of(&error.url))
+}
+
 /// The path of a request URL (`https://user:pw@host/apps/x` → `/apps/x`), for messages
 /// that must not carry a host's credentials.
 pub fn path_of(url: &str) -> &str {

@@ -43,6 +43,7 @@ pub const EVENTS: &[&str] = &[
     // A run in a one-off dyno.
     "launched",
     "adopted",
+    "adoption_failed",
     "stop_failed",
     "detached",
     // Runs that did not happen.
@@ -428,6 +429,11 @@ pub fn adopted(run: RunRef<'_>, dyno: &str) {
 /// `actions/stop` failed for a run's dyno; the run's `time_to_live` still ends it.
 pub fn dyno_stop_failed(job: &str, run: u64, dyno: &str, error: &str) {
     tracing::warn!(event = "stop_failed", job, run, dyno, error);
+}
+
+/// The dynos of an earlier clock could not be listed: none is adopted.
+pub fn adoption_failed(error: &str) {
+    tracing::warn!(event = "adoption_failed", error);
 }
 
 #[cfg(test)]

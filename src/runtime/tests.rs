@@ -280,6 +280,7 @@ impl Harness {
                 .into_iter()
                 .map(|(job, timetable)| ClockJob::with_timetable(job, timetable))
                 .collect(),
+            adopted: Vec::new(),
             disabled: 1,
             shutdown_grace,
         };
