@@ -158,15 +158,31 @@ fn a_success_and_a_failure_each_with_its_exit_code_in_two_calls_each() {
     let bad = clock.wait_for(&["event=failed", "job=bad", "exit_code=3"]);
     assert!(ok.contains("dyno=run."), "{ok}");
     assert!(bad.contains("dyno=run."), "{bad}");
-    let launched = clock.seen.iter().find(|l| l.contains("event=launched") && l.contains("job=ok"));
-    assert!(launched.is_some_and(|l| l.contains(&format!("dyno={}", dyno_of(&ok)))), "{:?}", clock.seen);
+    let launched = clock
+        .seen
+        .iter()
+        .find(|l| l.contains("event=launched") && l.contains("job=ok"));
+    assert!(
+        launched.is_some_and(|l| l.contains(&format!("dyno={}", dyno_of(&ok)))),
+        "{:?}",
+        clock.seen
+    );
     clock.stop();
     // The happy path: one create and one log session per run.
     let lines = fake.request_lines();
-    let creates = lines.iter().filter(|l| *l == &format!("POST /apps/{APP}/dynos")).count();
-    let sessions = lines.iter().filter(|l| *l == &format!("POST /apps/{APP}/log-sessions")).count();
+    let creates = lines
+        .iter()
+        .filter(|l| *l == &format!("POST /apps/{APP}/dynos"))
+        .count();
+    let sessions = lines
+        .iter()
+        .filter(|l| *l == &format!("POST /apps/{APP}/log-sessions"))
+        .count();
     assert!(creates >= 2, "{lines:?}");
-    assert!(sessions <= creates, "more than one log session per run: {lines:?}");
+    assert!(
+        sessions <= creates,
+        "more than one log session per run: {lines:?}"
+    );
     let body = fake
         .requests()
         .into_iter()
@@ -178,7 +194,9 @@ fn a_success_and_a_failure_each_with_its_exit_code_in_two_calls_each() {
     assert_eq!(body["time_to_live"], 86_400);
     assert!(body["env"]["CLOCK_JOB"].is_string(), "{body}");
     assert!(
-        body["command"].as_str().is_some_and(|c| c.starts_with(": heroku-clock job=")),
+        body["command"]
+            .as_str()
+            .is_some_and(|c| c.starts_with(": heroku-clock job=")),
         "{body}"
     );
     fake.assert_schema_followed();
@@ -199,7 +217,9 @@ fn a_timeout_stops_the_dyno_through_actions_stop() {
     assert!(!lines.iter().any(|l| l.starts_with("DELETE")), "{lines:?}");
     let platform = fake.lines_of(&dyno);
     assert!(
-        platform.iter().any(|l| l.ends_with("Process exited with status 143")),
+        platform
+            .iter()
+            .any(|l| l.ends_with("Process exited with status 143")),
         "{platform:?}"
     );
     let create = fake
@@ -233,14 +253,24 @@ fn a_restarted_clock_adopts_the_dyno_it_left_running() {
     let dyno = dyno_of(&launched);
     let seen = first.stop();
     assert!(
-        seen.iter().any(|l| l.contains("event=detached") && l.contains(&format!("dyno={dyno}"))),
+        seen.iter()
+            .any(|l| l.contains("event=detached") && l.contains(&format!("dyno={dyno}"))),
         "{seen:?}"
     );
-    assert!(fake.running().contains(&dyno), "SIGTERM stopped the dyno: {:?}", fake.running());
+    assert!(
+        fake.running().contains(&dyno),
+        "SIGTERM stopped the dyno: {:?}",
+        fake.running()
+    );
     let mut second = Clock::start(&fixture("dyno_adopt"), &env);
     second.wait_for(&["event=adopted", "job=report", &format!("dyno={dyno}")]);
     second.wait_for(&["event=skipped", "job=report", "reason=overlap"]);
-    second.wait_for(&["event=failed", "job=report", "exit_code=5", &format!("dyno={dyno}")]);
+    second.wait_for(&[
+        "event=failed",
+        "job=report",
+        "exit_code=5",
+        &format!("dyno={dyno}"),
+    ]);
     second.stop();
     fake.assert_schema_followed();
 }
@@ -259,8 +289,14 @@ fn a_rate_limited_start_waits_and_succeeds() {
     clock.stop();
     let creates = fake.creates();
     assert!(creates.len() >= 4, "{creates:?}");
-    let waited = creates[1].0.duration_since(creates[0].0).unwrap_or_default();
-    assert!(waited >= Duration::from_millis(900), "Retry-After was not honoured: {waited:?}");
+    let waited = creates[1]
+        .0
+        .duration_since(creates[0].0)
+        .unwrap_or_default();
+    assert!(
+        waited >= Duration::from_millis(900),
+        "Retry-After was not honoured: {waited:?}"
+    );
 }
 
 #[test]
@@ -276,7 +312,10 @@ fn a_size_the_tier_refuses_fails_the_run_saying_what_to_change() {
     assert!(line.contains("exit_code=127"), "{line}");
     assert!(line.contains("dyno_size: performance-l"), "{line}");
     assert!(line.contains("POST /apps/clock-demo/dynos"), "{line}");
-    assert!(!line.contains("127.0.0.1"), "the request's host is shown: {line}");
+    assert!(
+        !line.contains("127.0.0.1"),
+        "the request's host is shown: {line}"
+    );
     clock.stop();
 }
 
@@ -311,7 +350,10 @@ fn a_missing_token_or_app_name_keeps_the_clock_from_starting() {
     let fake = FakePlatform::start();
     let config = fixture("dyno_success_and_failure");
     let without = |name: &str| -> Vec<(String, String)> {
-        dyno_env(&fake).into_iter().filter(|(k, _)| k != name).collect()
+        dyno_env(&fake)
+            .into_iter()
+            .filter(|(k, _)| k != name)
+            .collect()
     };
     let (code, text) = run_clock_once(&config, &without("HEROKU_API_KEY"));
     assert_eq!(code, 2, "{text}");
@@ -321,8 +363,15 @@ fn a_missing_token_or_app_name_keeps_the_clock_from_starting() {
     let (code, text) = run_clock_once(&config, &without("HEROKU_APP_NAME"));
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("HEROKU_APP_NAME is not set"), "{text}");
-    assert!(text.contains("heroku labs:enable runtime-dyno-metadata"), "{text}");
-    assert!(fake.request_lines().is_empty(), "a request was sent: {:?}", fake.request_lines());
+    assert!(
+        text.contains("heroku labs:enable runtime-dyno-metadata"),
+        "{text}"
+    );
+    assert!(
+        fake.request_lines().is_empty(),
+        "a request was sent: {:?}",
+        fake.request_lines()
+    );
 }
 
 #[test]
@@ -343,7 +392,10 @@ fn clockctl_run_dyno_prints_the_dyno_and_exits_with_its_code() {
         + &String::from_utf8_lossy(&output.stderr);
     assert_no_secret("clockctl's output", &text);
     assert_eq!(output.status.code(), Some(3), "{text}");
-    assert!(text.contains("event=launched job=bad run=1 dyno=run."), "{text}");
+    assert!(
+        text.contains("event=launched job=bad run=1 dyno=run."),
+        "{text}"
+    );
     assert!(text.contains("event=failed"), "{text}");
     fake.assert_schema_followed();
 }

@@ -42,8 +42,11 @@ pub fn executor(config: &Config, jobs: &[&str], from: TokenFrom) -> Result<DynoE
         TokenFrom::EnvOnly => None,
         TokenFrom::EnvOrNetrc => std::env::var_os("HOME").map(PathBuf::from),
     };
-    let token = match credentials::find(api_key.as_deref(), home.as_deref(), &endpoint.netrc_machine)
-    {
+    let token = match credentials::find(
+        api_key.as_deref(),
+        home.as_deref(),
+        &endpoint.netrc_machine,
+    ) {
         Ok(found) => found.token,
         Err(_) => {
             return Err(Failure::usage(format!(

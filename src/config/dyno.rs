@@ -193,7 +193,10 @@ impl Checker<'_> {
 
     /// `dyno_size` only means something with `run: dyno`.
     pub(super) fn check_placement(&mut self, name: &str, fields: &Fields) -> bool {
-        let dyno = fields.run.as_ref().is_some_and(|run| run.value == RunOn::Dyno);
+        let dyno = fields
+            .run
+            .as_ref()
+            .is_some_and(|run| run.value == RunOn::Dyno);
         match &fields.dyno_size {
             Some(size) if !dyno => {
                 let origin = fields.origin("dyno_size", name);
@@ -301,7 +304,10 @@ mod tests {
         let config = parsed.config.expect("valid");
         assert_eq!(config.app.as_deref(), Some("clock-demo"));
         let a = config.job("a").expect("a");
-        assert_eq!((a.run, a.dyno_size.as_deref()), (RunOn::Dyno, Some("standard-2x")));
+        assert_eq!(
+            (a.run, a.dyno_size.as_deref()),
+            (RunOn::Dyno, Some("standard-2x"))
+        );
         let b = config.job("b").expect("b");
         assert_eq!((b.run, b.dyno_size.as_deref()), (RunOn::Local, None));
         assert!(config.uses_dynos());
@@ -329,8 +335,10 @@ mod tests {
         ];
         for (source, expected) in table {
             let got = findings(source);
-            let want: Vec<(u32, String)> =
-                expected.iter().map(|(l, m)| (*l, (*m).to_owned())).collect();
+            let want: Vec<(u32, String)> = expected
+                .iter()
+                .map(|(l, m)| (*l, (*m).to_owned()))
+                .collect();
             assert_eq!(got, want, "{source}");
         }
     }
@@ -341,7 +349,12 @@ mod tests {
         let got = findings("jobs:\n  a:\n    every: 30s\n    command: x\n    run: dyno\n");
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].0, 3);
-        assert!(got[0].1.contains("as often as every 30s, less than a dyno takes to start"), "{got:?}");
+        assert!(
+            got[0]
+                .1
+                .contains("as often as every 30s, less than a dyno takes to start"),
+            "{got:?}"
+        );
         // 3,600 runs an hour at 3 calls each (a timeout adds a stop) is not.
         let got = findings(
             "jobs:\n  a:\n    every: 1s\n    command: x\n    run: dyno\n    timeout: 1m\n  b:\n    every: 1s\n    command: x\n",

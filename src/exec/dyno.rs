@@ -266,12 +266,7 @@ impl Run {
                 .unwrap_or(1),
         };
         let size = self.shared.sizes.get(&self.spec.job).cloned().flatten();
-        DynoCreate::detached(
-            marker.wrap(&self.spec.command),
-            env.clone(),
-            size,
-            self.ttl,
-        )
+        DynoCreate::detached(marker.wrap(&self.spec.command), env.clone(), size, self.ttl)
     }
 
     async fn create_and_follow(mut self) {
@@ -457,25 +452,28 @@ impl Run {
     async fn stop(&self, name: &str) {
         match self.shared.client.dyno_stop(&self.shared.app, name).await {
             Ok(_) => tracing::debug!("dyno {name}: stop requested"),
-            Err(error) => report::dyno_stop_failed(
-                &self.spec.job,
-                self.spec.run,
-                name,
-                &summary(&error),
-            ),
+            Err(error) => {
+                report::dyno_stop_failed(&self.spec.job, self.spec.run, name, &summary(&error))
+            }
         }
     }
 
     fn finish(self, followed: Followed) {
         let (end, memory_exceeded) = match (followed, self.ending) {
             (Followed::Released, _) => (End::Detached, false),
-            (Followed::Exited { memory_exceeded, .. }, Some(Ending::TimedOut)) => {
-                (End::TimedOut, memory_exceeded)
-            }
+            (
+                Followed::Exited {
+                    memory_exceeded, ..
+                },
+                Some(Ending::TimedOut),
+            ) => (End::TimedOut, memory_exceeded),
             (Followed::Lost(_), Some(Ending::TimedOut)) => (End::TimedOut, false),
-            (Followed::Exited { memory_exceeded, .. }, Some(Ending::Stopped)) => {
-                (End::Stopped, memory_exceeded)
-            }
+            (
+                Followed::Exited {
+                    memory_exceeded, ..
+                },
+                Some(Ending::Stopped),
+            ) => (End::Stopped, memory_exceeded),
             (Followed::Lost(_), Some(Ending::Stopped)) => (End::Stopped, false),
             (
                 Followed::Exited {
@@ -605,22 +603,42 @@ mod tests {
     fn start_failures_say_what_to_change() {
         let table = [
             (
-                api_error(ApiErrorKind::Unauthorized, 401, "unauthorized", "Invalid credentials provided."),
+                api_error(
+                    ApiErrorKind::Unauthorized,
+                    401,
+                    "unauthorized",
+                    "Invalid credentials provided.",
+                ),
                 None,
                 "HEROKU_API_KEY",
             ),
             (
-                api_error(ApiErrorKind::Forbidden, 403, "forbidden", "You do not have access."),
+                api_error(
+                    ApiErrorKind::Forbidden,
+                    403,
+                    "forbidden",
+                    "You do not have access.",
+                ),
                 None,
                 "HEROKU_API_KEY",
             ),
             (
-                api_error(ApiErrorKind::Invalid, 422, "invalid_params", "No such size as huge-9x."),
+                api_error(
+                    ApiErrorKind::Invalid,
+                    422,
+                    "invalid_params",
+                    "No such size as huge-9x.",
+                ),
                 Some("huge-9x"),
                 "change `dyno_size: huge-9x`",
             ),
             (
-                api_error(ApiErrorKind::Invalid, 422, "cannot_run_above_limit", "Cannot run more than 1 Basic size dynos."),
+                api_error(
+                    ApiErrorKind::Invalid,
+                    422,
+                    "cannot_run_above_limit",
+                    "Cannot run more than 1 Basic size dynos.",
+                ),
                 None,
                 "fewer runs at once",
             ),
@@ -629,7 +647,10 @@ mod tests {
             let words = start_failure(&error, size);
             assert!(words.contains(wanted), "{words}");
             assert!(words.contains(" POST /apps/demo/dynos)"), "{words}");
-            assert!(!words.contains("pw@") && !words.contains("127.0.0.1"), "{words}");
+            assert!(
+                !words.contains("pw@") && !words.contains("127.0.0.1"),
+                "{words}"
+            );
         }
     }
 }

@@ -43,9 +43,10 @@ pub struct LogLine<'a> {
 pub fn split_line(line: &str) -> Option<LogLine<'_>> {
     let line = line.trim_end_matches(['\r', '\n']);
     let (at, rest) = match line.split_once(' ') {
-        Some((first, rest)) if !first.contains('[') => {
-            (DateTime::parse_from_rfc3339(first).ok().map(|t| t.to_utc()), rest)
-        }
+        Some((first, rest)) if !first.contains('[') => (
+            DateTime::parse_from_rfc3339(first).ok().map(|t| t.to_utc()),
+            rest,
+        ),
         _ => (None, line),
     };
     let (header, message) = rest.split_once("]: ")?;
@@ -186,7 +187,8 @@ mod tests {
 
     #[test]
     fn splits_heroku_lines() {
-        let line = "2015-07-17T14:00:13.521777+00:00 heroku[scheduler.3099]: Process exited with status 0";
+        let line =
+            "2015-07-17T14:00:13.521777+00:00 heroku[scheduler.3099]: Process exited with status 0";
         let parts = split_line(line).expect("a log line");
         assert_eq!(parts.source, "heroku");
         assert_eq!(parts.dyno, "scheduler.3099");
@@ -196,8 +198,16 @@ mod tests {
             Some("2015-07-17T14:00:13.521777+00:00".to_owned())
         );
         let bare = split_line("app[run.1]: hello: world").expect("no timestamp");
-        assert_eq!((bare.source, bare.dyno, bare.message, bare.at), ("app", "run.1", "hello: world", None));
-        for other in ["", "plain text", "2015-07-17T14:00:13Z no header here", "[x]: y"] {
+        assert_eq!(
+            (bare.source, bare.dyno, bare.message, bare.at),
+            ("app", "run.1", "hello: world", None)
+        );
+        for other in [
+            "",
+            "plain text",
+            "2015-07-17T14:00:13Z no header here",
+            "[x]: y",
+        ] {
             assert_eq!(split_line(other), None, "{other:?}");
         }
     }
@@ -206,7 +216,10 @@ mod tests {
     fn parses_the_platform_messages() {
         let table = [
             ("Process exited with status 0", Some(DynoEvent::Exited(0))),
-            ("Process exited with status 137", Some(DynoEvent::Exited(137))),
+            (
+                "Process exited with status 137",
+                Some(DynoEvent::Exited(137)),
+            ),
             ("Process exited with status x", None),
             (
                 "State changed from up to complete",
@@ -223,7 +236,10 @@ mod tests {
                 "Error R15 (Memory quota vastly exceeded)",
                 Some(DynoEvent::MemoryExceeded),
             ),
-            ("Stopping all processes with SIGTERM", Some(DynoEvent::Stopping)),
+            (
+                "Stopping all processes with SIGTERM",
+                Some(DynoEvent::Stopping),
+            ),
             ("Stopping process with SIGKILL", None),
             ("Awaiting client", None),
         ];
@@ -287,7 +303,11 @@ mod tests {
         assert!(watch.feed(&up).is_some());
         assert_eq!(watch.feed(&up), None, "seen before the stream dropped");
         assert!(watch.was_seen_running());
-        watch.feed(&line(30, "run.7", "Error R15 (Memory quota vastly exceeded)"));
+        watch.feed(&line(
+            30,
+            "run.7",
+            "Error R15 (Memory quota vastly exceeded)",
+        ));
         watch.feed(&line(31, "run.7", "Process exited with status 137"));
         assert_eq!(
             watch.exit(),

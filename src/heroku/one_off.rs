@@ -171,7 +171,11 @@ impl Client {
     /// `POST /apps/{app}/dynos/{dyno}/actions/stop` (never `DELETE`, which restarts
     /// instead of stopping a dyno of a custom type).
     pub fn dyno_stop_request(&self, app: &str, dyno: &str) -> PreparedRequest {
-        let path = format!("/apps/{}/dynos/{}/actions/stop", segment(app), segment(dyno));
+        let path = format!(
+            "/apps/{}/dynos/{}/actions/stop",
+            segment(app),
+            segment(dyno)
+        );
         self.prepare(reqwest::Method::POST, &path, None)
     }
 

@@ -205,7 +205,14 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
     }
 
     /// Holds a started run until it reports its end.
-    fn track(&mut self, index: usize, run: u64, slot: DateTime<Utc>, attempt: u32, handle: RunHandle) {
+    fn track(
+        &mut self,
+        index: usize,
+        run: u64,
+        slot: DateTime<Utc>,
+        attempt: u32,
+        handle: RunHandle,
+    ) {
         self.jobs[index].running.push(Active {
             run,
             slot,

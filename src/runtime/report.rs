@@ -124,8 +124,7 @@ pub enum StopReason {
 }
 
 /// What a failed line says of a dyno the platform killed for memory.
-const MEMORY_EXCEEDED: &str =
-    "the platform killed the dyno for memory (R15, Memory quota vastly exceeded): give the job a larger dyno_size";
+const MEMORY_EXCEEDED: &str = "the platform killed the dyno for memory (R15, Memory quota vastly exceeded): give the job a larger dyno_size";
 
 /// Logs how a run ended; returns `true` when the run failed by itself (a non-zero exit,
 /// a signal, a timeout, a failed start), which is what retries are for. A lost run is
@@ -136,7 +135,10 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
     let scheduled_for = scheduled_for.as_str();
     let (job, id, attempt) = (run.job, run.run, run.attempt);
     let dyno = outcome.dyno.as_ref().map(|note| note.name.as_str());
-    let memory = outcome.dyno.as_ref().is_some_and(|note| note.memory_exceeded);
+    let memory = outcome
+        .dyno
+        .as_ref()
+        .is_some_and(|note| note.memory_exceeded);
     match (stop, &outcome.end) {
         (_, End::Detached) => {
             tracing::warn!(
@@ -404,14 +406,7 @@ pub fn stopped(unreported: usize) {
 
 /// A run's one-off dyno was created: `heroku logs --dyno DYNO` shows its output.
 pub fn launched(job: &str, run: u64, dyno: &str, size: Option<&str>, time_to_live_s: u64) {
-    tracing::info!(
-        event = "launched",
-        job,
-        run,
-        dyno,
-        size,
-        time_to_live_s
-    );
+    tracing::info!(event = "launched", job, run, dyno, size, time_to_live_s);
 }
 
 /// A one-off dyno was adopted from an earlier clock: this clock follows it to its end.

@@ -29,7 +29,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support_heroku::{Recorded, Reply, check_request, check_value, find_link, read_request, schema};
+use crate::support_heroku::{
+    Recorded, Reply, check_request, check_value, find_link, read_request, schema,
+};
 
 pub const APP: &str = "clock-demo";
 /// The token inside every log stream URL; like the API token, it must never be printed.
@@ -250,7 +252,13 @@ fn not_found(stream: &TcpStream) {
     );
 }
 
-fn serve(stream: TcpStream, state: &Arc<Mutex<State>>, schema: &Value, port: u16, kill_after: Duration) {
+fn serve(
+    stream: TcpStream,
+    state: &Arc<Mutex<State>>,
+    schema: &Value,
+    port: u16,
+    kill_after: Duration,
+) {
     let Some(request) = read_request(&stream) else {
         return;
     };
@@ -261,7 +269,10 @@ fn serve(stream: TcpStream, state: &Arc<Mutex<State>>, schema: &Value, port: u16
     let link = find_link(schema, &request.method, &request.path);
     let mut problems = match link {
         Some(link) => check_request(schema, link, &request),
-        None => vec![format!("{} {}: matches no link of the schema subset", request.method, request.path)],
+        None => vec![format!(
+            "{} {}: matches no link of the schema subset",
+            request.method, request.path
+        )],
     };
     state.lock().expect("state").requests.push(request.clone());
     let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
@@ -283,19 +294,31 @@ fn serve(stream: TcpStream, state: &Arc<Mutex<State>>, schema: &Value, port: u16
                 Some(dyno) if !dyno.exited => {
                     dyno.info_calls += 1;
                     match dyno.info_calls {
-                        1 => (404, Vec::new(), json!({"id": "not_found", "message": "Couldn't find that dyno."})),
+                        1 => (
+                            404,
+                            Vec::new(),
+                            json!({"id": "not_found", "message": "Couldn't find that dyno."}),
+                        ),
                         2 => (200, Vec::new(), dyno_body(dyno, "starting")),
                         _ => (200, Vec::new(), dyno_body(dyno, "up")),
                     }
                 }
-                _ => (404, Vec::new(), json!({"id": "not_found", "message": "Couldn't find that dyno."})),
+                _ => (
+                    404,
+                    Vec::new(),
+                    json!({"id": "not_found", "message": "Couldn't find that dyno."}),
+                ),
             }
         }
         ("POST", ["apps", APP, "dynos", name, "actions", "stop"]) => {
             let mut state = state.lock().expect("state");
             match state.dynos.get_mut(*name) {
                 Some(dyno) if !dyno.exited => {
-                    dyno.lines.push(format!("{} heroku[{}]: Stopping all processes with SIGTERM", now_stamp(), dyno.name));
+                    dyno.lines.push(format!(
+                        "{} heroku[{}]: Stopping all processes with SIGTERM",
+                        now_stamp(),
+                        dyno.name
+                    ));
                     if let Some(pgid) = dyno.pgid {
                         // SAFETY: sending a signal has no memory-safety preconditions.
                         unsafe {
@@ -311,12 +334,20 @@ fn serve(stream: TcpStream, state: &Arc<Mutex<State>>, schema: &Value, port: u16
                     }
                     (200, Vec::new(), json!({}))
                 }
-                _ => (404, Vec::new(), json!({"id": "not_found", "message": "Couldn't find that dyno."})),
+                _ => (
+                    404,
+                    Vec::new(),
+                    json!({"id": "not_found", "message": "Couldn't find that dyno."}),
+                ),
             }
         }
         ("POST", ["apps", APP, "log-sessions"]) => {
             let body = request.json();
-            let dyno = body["dyno"].as_str().or(body["dyno_name"].as_str()).unwrap_or("").to_owned();
+            let dyno = body["dyno"]
+                .as_str()
+                .or(body["dyno_name"].as_str())
+                .unwrap_or("")
+                .to_owned();
             (
                 201,
                 Vec::new(),
@@ -328,7 +359,11 @@ fn serve(stream: TcpStream, state: &Arc<Mutex<State>>, schema: &Value, port: u16
                 }),
             )
         }
-        _ => (404, Vec::new(), json!({"id": "not_found", "message": "Couldn't find that app."})),
+        _ => (
+            404,
+            Vec::new(),
+            json!({"id": "not_found", "message": "Couldn't find that app."}),
+        ),
     };
     if (200..300).contains(&status) {
         if let Some(target) = link.and_then(|l| l.get("targetSchema")) {
@@ -341,15 +376,25 @@ fn serve(stream: TcpStream, state: &Arc<Mutex<State>>, schema: &Value, port: u16
     respond(&stream, status, &headers, &body);
 }
 
-fn create(state: &Arc<Mutex<State>>, request: &Recorded, _port: u16) -> (u16, Vec<(String, String)>, Value) {
+fn create(
+    state: &Arc<Mutex<State>>,
+    request: &Recorded,
+    _port: u16,
+) -> (u16, Vec<(String, String)>, Value) {
     let body = request.json();
     let mut guard = state.lock().expect("state");
-    let slot = body["env"]["CLOCK_SCHEDULED_FOR"].as_str().unwrap_or("").to_owned();
+    let slot = body["env"]["CLOCK_SCHEDULED_FOR"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
     guard.creates.push((std::time::SystemTime::now(), slot));
-    if let Some(reply) = guard.create_script.pop_front() {
-        if let Reply::Json { status, headers, body } = reply {
-            return (status, headers, body);
-        }
+    if let Some(Reply::Json {
+        status,
+        headers,
+        body,
+    }) = guard.create_script.pop_front()
+    {
+        return (status, headers, body);
     }
     guard.next_dyno += 1;
     let name = format!("run.{}", guard.next_dyno);
@@ -386,7 +431,10 @@ fn create(state: &Arc<Mutex<State>>, request: &Recorded, _port: u16) -> (u16, Ve
     match process.spawn() {
         Ok(mut child) => {
             dyno.pgid = Some(child.id() as i32);
-            dyno.lines.push(format!("{} heroku[{name}]: State changed from starting to up", now_stamp()));
+            dyno.lines.push(format!(
+                "{} heroku[{name}]: State changed from starting to up",
+                now_stamp()
+            ));
             let shared = Arc::clone(state);
             let watched = name.clone();
             thread::spawn(move || {
@@ -394,13 +442,20 @@ fn create(state: &Arc<Mutex<State>>, request: &Recorded, _port: u16) -> (u16, Ve
                 let exited_at = now_stamp();
                 thread::sleep(Duration::from_millis(5));
                 use std::os::unix::process::ExitStatusExt as _;
-                let code = status.map_or(1, |s| s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(9)));
+                let code = status.map_or(1, |s| {
+                    s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(9))
+                });
                 let mut state = shared.lock().expect("state");
                 if let Some(dyno) = state.dynos.get_mut(&watched) {
                     // Out of order, as Heroku's router often is: the state change first,
                     // the exit line (stamped earlier) after it.
-                    dyno.lines.push(format!("{} heroku[{watched}]: State changed from up to complete", now_stamp()));
-                    dyno.lines.push(format!("{exited_at} heroku[{watched}]: Process exited with status {code}"));
+                    dyno.lines.push(format!(
+                        "{} heroku[{watched}]: State changed from up to complete",
+                        now_stamp()
+                    ));
+                    dyno.lines.push(format!(
+                        "{exited_at} heroku[{watched}]: Process exited with status {code}"
+                    ));
                     dyno.exited = true;
                 }
             });
@@ -417,7 +472,9 @@ fn capitalize(size: &str) -> String {
         .map(|part| {
             let mut chars = part.chars();
             match chars.next() {
-                Some(first) => first.to_uppercase().collect::<String>() + &chars.as_str().to_uppercase(),
+                Some(first) => {
+                    first.to_uppercase().collect::<String>() + &chars.as_str().to_uppercase()
+                }
                 None => String::new(),
             }
         })
@@ -430,7 +487,8 @@ fn capitalize(size: &str) -> String {
 fn stream_logs(mut stream: TcpStream, state: &Arc<Mutex<State>>, rest: &str) {
     let (dyno, query) = rest.split_once('?').unwrap_or((rest, ""));
     if !query.contains(&format!("token={STREAM_TOKEN}")) {
-        let _ = stream.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        let _ = stream
+            .write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         return;
     }
     let drop_after = {
@@ -462,7 +520,10 @@ fn stream_logs(mut stream: TcpStream, state: &Arc<Mutex<State>>, rest: &str) {
             if drop_after.is_some_and(|n| sent >= n) {
                 return;
             }
-            if stream.write_all(format!("data: {line}\n\n").as_bytes()).is_err() {
+            if stream
+                .write_all(format!("data: {line}\n\n").as_bytes())
+                .is_err()
+            {
                 return;
             }
             sent += 1;

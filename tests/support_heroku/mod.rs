@@ -395,7 +395,13 @@ fn is_uuid_v4(value: &str) -> bool {
 
 /// Checks `value` against a (sub)schema: `$ref`, `type`, `properties` (no others allowed)
 /// and `items`. That is all the links here use.
-pub fn check_value(schema: &Value, sub: &Value, value: &Value, at: &str, problems: &mut Vec<String>) {
+pub fn check_value(
+    schema: &Value,
+    sub: &Value,
+    value: &Value,
+    at: &str,
+    problems: &mut Vec<String>,
+) {
     if let Some(reference) = sub.get("$ref").and_then(Value::as_str) {
         match resolve(schema, reference) {
             Some(target) => check_value(schema, target, value, at, problems),
