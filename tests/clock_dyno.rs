@@ -399,3 +399,163 @@ fn clockctl_run_dyno_prints_the_dyno_and_exits_with_its_code() {
     assert!(text.contains("event=failed"), "{text}");
     fake.assert_schema_followed();
 }
+
+/// The clock binary to measure: `CLOCK_BENCH_BIN` (a release build), else the test build.
+fn bench_binary() -> PathBuf {
+    std::env::var_os("CLOCK_BENCH_BIN")
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_clock")), PathBuf::from)
+}
+
+/// VmRSS and VmHWM of `pid`, in KiB.
+fn rss_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Benchmarks for docs/BENCHMARKS.md (not a test: it asserts nothing about speed).
+/// `cargo nextest run --test clock_dyno --run-ignored only benchmark_ --no-capture`.
+#[test]
+#[ignore = "a benchmark; run it by hand"]
+fn benchmark_post_lateness_and_rss_in_flight() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Lateness: 20 dyno jobs firing every second (1,200 runs a minute, 60 times the
+    // issue's 20 a minute), for 15 seconds.
+    let fake = FakePlatform::start();
+    let mut yml = String::from("jobs:\n");
+    for n in 0..20 {
+        yml.push_str(&format!(
+            "  job-{n}:\n    every: 1s\n    command: \"true\"\n    run: dyno\n"
+        ));
+    }
+    let config = dir.path().join("lateness.yml");
+    std::fs::write(&config, yml).expect("write");
+    let mut env = dyno_env(&fake);
+    env.retain(|(k, _)| k != "CLOCK_LOG_LEVEL");
+    let log = dir.path().join("lateness.log");
+    let mut command = Command::new(bench_binary());
+    command
+        .arg("--config")
+        .arg(&config)
+        .env_clear()
+        .stdout(std::fs::File::create(&log).expect("log file"))
+        .stderr(std::fs::File::create(dir.path().join("stderr.log")).expect("log file"));
+
+    for (key, value) in &env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("start clock");
+    std::thread::sleep(Duration::from_secs(16));
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut late: Vec<f64> = fake
+        .creates()
+        .iter()
+        .filter_map(|(arrived, slot)| {
+            let slot = chrono::DateTime::parse_from_rfc3339(slot).ok()?;
+            let arrived: chrono::DateTime<chrono::Utc> = (*arrived).into();
+            Some((arrived - slot.to_utc()).num_microseconds()? as f64 / 1000.0)
+        })
+        .collect();
+    late.sort_by(f64::total_cmp);
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let errors = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default();
+    println!(
+        "stderr: {}",
+        errors.lines().take(5).collect::<Vec<_>>().join(" | ")
+    );
+    println!(
+        "stdout: {}",
+        text.lines()
+            .skip(20)
+            .take(30)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let mut durations: Vec<u64> = text
+        .lines()
+        .filter(|l| l.contains("event=succeeded"))
+        .filter_map(|l| {
+            l.split(' ')
+                .find_map(|f| f.strip_prefix("duration_ms="))?
+                .parse()
+                .ok()
+        })
+        .collect();
+    durations.sort_unstable();
+    let skipped = text.lines().filter(|l| l.contains("event=skipped")).count();
+    println!(
+        "runs: {} succeeded (median {} ms from POST to exit line), {skipped} slots skipped",
+        durations.len(),
+        durations.get(durations.len() / 2).copied().unwrap_or(0)
+    );
+    let at = |q: f64| late[((late.len() as f64 - 1.0) * q).round() as usize];
+    let calls = fake.request_lines().len() as f64;
+    println!(
+        "POST lateness over {} runs: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {:.2} API calls per run",
+        late.len(),
+        at(0.5),
+        at(0.99),
+        at(1.0),
+        calls / late.len() as f64
+    );
+}
+
+/// Benchmark for docs/BENCHMARKS.md: the clock's memory with 50 dyno runs in flight.
+#[test]
+#[ignore = "a benchmark; run it by hand"]
+fn benchmark_rss_with_50_dynos_in_flight() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fake = FakePlatform::start();
+    let mut env = dyno_env(&fake);
+    env.retain(|(k, _)| k != "CLOCK_LOG_LEVEL");
+    let mut yml = String::from("jobs:\n");
+    for n in 0..50 {
+        yml.push_str(&format!(
+            "  job-{n}:\n    every: 1h\n    command: sleep 20\n    run: dyno\n"
+        ));
+    }
+    // `every: 1h` would not fire for a while: a cron every second starts them now.
+    let yml = yml.replace("every: 1h", "cron: \"* * * * * *\"");
+    let config = dir.path().join("rss.yml");
+    std::fs::write(&config, yml).expect("write");
+    let mut command = Command::new(bench_binary());
+    command
+        .arg("--config")
+        .arg(&config)
+        .env_clear()
+        .stdout(std::fs::File::create(dir.path().join("rss.log")).expect("log file"))
+        .stderr(Stdio::null());
+    for (key, value) in &env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("start clock");
+    let until = Instant::now() + BOUND;
+    while fake.running().len() < 50 && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_secs(5));
+    let (rss, hwm) = rss_kib(child.id());
+    println!(
+        "50 dyno runs in flight: {} running, clock VmRSS {:.1} MiB, VmHWM {:.1} MiB",
+        fake.running().len(),
+        rss as f64 / 1024.0,
+        hwm as f64 / 1024.0
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = std::fs::read_to_string(dir.path().join("rss.log")).unwrap_or_default();
+    let launched = log.lines().filter(|l| l.contains("event=launched")).count();
+    let failed: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("event=failed"))
+        .take(3)
+        .collect();
+    println!("{launched} launched; failures: {failed:?}");
+}

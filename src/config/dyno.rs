@@ -102,13 +102,18 @@ pub fn calls_per_run(job: &Job) -> u64 {
     }
 }
 
-/// The most runs of `job` in any hour of the next day (at most 100,000 counted).
+/// The most runs of `job` that fire fewer than 5,000 times in the next day; more
+/// frequent jobs are counted over their first 5,000 runs, which span over an hour for any
+/// job that fires at most once a second.
+const MAX_COUNTED_RUNS: usize = 5_000;
+
+/// The most runs of `job` in any hour of the next day (see [`MAX_COUNTED_RUNS`]).
 fn busiest_hour_runs(job: &Job, now: chrono::DateTime<chrono::Utc>) -> u64 {
     let day_end = now + TimeDelta::days(1);
     let mut fires = Vec::new();
     let mut at = now;
     while let Some(fire) = job.schedule.next_after(at) {
-        if fire.at > day_end || fires.len() >= 100_000 {
+        if fire.at > day_end || fires.len() >= MAX_COUNTED_RUNS {
             break;
         }
         fires.push(fire.at);

@@ -262,6 +262,7 @@ fn serve(
     let Some(request) = read_request(&stream) else {
         return;
     };
+    let arrived = std::time::SystemTime::now();
     if let Some(rest) = request.path.strip_prefix("/stream/") {
         stream_logs(stream, state, rest);
         return;
@@ -277,7 +278,7 @@ fn serve(
     state.lock().expect("state").requests.push(request.clone());
     let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
     let (status, headers, body) = match (request.method.as_str(), segments.as_slice()) {
-        ("POST", ["apps", APP, "dynos"]) => create(state, &request, port),
+        ("POST", ["apps", APP, "dynos"]) => create(state, &request, arrived),
         ("GET", ["apps", APP, "dynos"]) => {
             let state = state.lock().expect("state");
             let list: Vec<Value> = state
@@ -379,7 +380,7 @@ fn serve(
 fn create(
     state: &Arc<Mutex<State>>,
     request: &Recorded,
-    _port: u16,
+    arrived: std::time::SystemTime,
 ) -> (u16, Vec<(String, String)>, Value) {
     let body = request.json();
     let mut guard = state.lock().expect("state");
@@ -387,7 +388,7 @@ fn create(
         .as_str()
         .unwrap_or("")
         .to_owned();
-    guard.creates.push((std::time::SystemTime::now(), slot));
+    guard.creates.push((arrived, slot));
     if let Some(Reply::Json {
         status,
         headers,
