@@ -37,6 +37,7 @@ fn dyno_env(fake: &FakePlatform) -> Vec<(String, String)> {
         ("CLOCK_DYNO_CHECK_MS", "500".to_owned()),
         ("CLOCK_DYNO_EXIT_GRACE_MS", "3000".to_owned()),
         ("CLOCK_LOG_LEVEL", "debug".to_owned()),
+        ("RUST_LOG", "trace".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
