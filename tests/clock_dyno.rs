@@ -277,6 +277,37 @@ fn a_restarted_clock_adopts_the_dyno_it_left_running() {
 }
 
 #[test]
+fn overlap_replace_stops_the_running_dyno() {
+    let fake = FakePlatform::start();
+    let mut clock = Clock::start(&fixture("dyno_replace"), &dyno_env(&fake));
+    let launched = clock.wait_for(&["event=launched", "job=fresh"]);
+    let dyno = dyno_of(&launched);
+    clock.wait_for(&["event=replacing", "job=fresh"]);
+    let killed = clock.wait_for(&["event=killed", "job=fresh", "reason=replaced"]);
+    assert!(killed.contains(&format!("dyno={dyno}")), "{killed}");
+    clock.wait_for(&["event=launched", "job=fresh"]);
+    clock.stop();
+    let lines = fake.request_lines();
+    assert!(
+        lines.contains(&format!("POST /apps/{APP}/dynos/{dyno}/actions/stop")),
+        "{lines:?}"
+    );
+    fake.assert_schema_followed();
+}
+
+#[test]
+fn a_run_whose_exit_line_never_comes_is_lost() {
+    let fake = FakePlatform::start();
+    fake.withhold_exit_lines();
+    let mut clock = Clock::start(&fixture("dyno_lost"), &dyno_env(&fake));
+    let lost = clock.wait_for(&["event=lost", "job=silent"]);
+    assert!(lost.contains("dyno=run."), "{lost}");
+    assert!(lost.contains("exit status never reached"), "{lost}");
+    clock.stop();
+    fake.assert_schema_followed();
+}
+
+#[test]
 fn a_rate_limited_start_waits_and_succeeds() {
     let fake = FakePlatform::start();
     fake.script_create(vec![

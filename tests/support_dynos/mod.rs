@@ -61,6 +61,8 @@ struct State {
     next_dyno: u32,
     /// The first stream of each dyno closes after this many lines.
     drop_first_stream_after: Option<usize>,
+    /// No `Process exited` line is ever written (a log router that lost it).
+    withhold_exit_lines: bool,
     /// The instants (since start) at which each create arrived, with the run's
     /// CLOCK_SCHEDULED_FOR.
     creates: Vec<(std::time::SystemTime, String)>,
@@ -120,6 +122,11 @@ impl FakePlatform {
     /// The first log stream of every dyno ends after `lines` lines.
     pub fn drop_first_stream_after(&self, lines: usize) {
         self.state.lock().expect("state").drop_first_stream_after = Some(lines);
+    }
+
+    /// Exit lines are never written.
+    pub fn withhold_exit_lines(&self) {
+        self.state.lock().expect("state").withhold_exit_lines = true;
     }
 
     /// `METHOD PATH` of every API request, in order.
@@ -447,6 +454,7 @@ fn create(
                     s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(9))
                 });
                 let mut state = shared.lock().expect("state");
+                let withhold = state.withhold_exit_lines;
                 if let Some(dyno) = state.dynos.get_mut(&watched) {
                     // Out of order, as Heroku's router often is: the state change first,
                     // the exit line (stamped earlier) after it.
@@ -454,9 +462,11 @@ fn create(
                         "{} heroku[{watched}]: State changed from up to complete",
                         now_stamp()
                     ));
-                    dyno.lines.push(format!(
-                        "{exited_at} heroku[{watched}]: Process exited with status {code}"
-                    ));
+                    if !withhold {
+                        dyno.lines.push(format!(
+                            "{exited_at} heroku[{watched}]: Process exited with status {code}"
+                        ));
+                    }
                     dyno.exited = true;
                 }
             });
