@@ -8,8 +8,8 @@
 //! This module never decides *when* a run starts, whether it may overlap another, or
 //! whether it is retried: that is [`crate::runtime`]'s job.
 
-mod group;
 mod dyno;
+mod group;
 mod lines;
 mod local;
 mod router;
