@@ -241,7 +241,19 @@ fn overlap_skip_counts_a_running_dyno() {
     clock.wait_for(&["event=launched", "job=long"]);
     clock.wait_for(&["event=skipped", "job=long", "reason=overlap"]);
     clock.wait_for(&["event=succeeded", "job=long"]);
-    clock.stop();
+    let seen = clock.stop();
+    // The fake answers the first look-up of a dyno with 404, as Heroku can right after a
+    // create: that is not the end of the run.
+    assert!(
+        !seen.iter().any(|l| l.contains("event=lost")),
+        "a running dyno was taken for gone: {seen:#?}"
+    );
+    let infos = fake
+        .request_lines()
+        .iter()
+        .filter(|l| l.starts_with(&format!("GET /apps/{APP}/dynos/run.")))
+        .count();
+    assert!(infos >= 2, "the dyno was never looked up");
     fake.assert_schema_followed();
 }
 
@@ -590,4 +602,9 @@ fn benchmark_rss_with_50_dynos_in_flight() {
         .take(3)
         .collect();
     println!("{launched} launched; failures: {failed:?}");
+    let job0: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("job=job-0 ") && !l.contains("event=skipped"))
+        .collect();
+    println!("job-0: {job0:#?}");
 }

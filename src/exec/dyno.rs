@@ -334,6 +334,7 @@ impl Run {
         let mut ended_at: Option<Instant> = None;
         let mut reread_at: Option<Instant> = None;
         let mut seen_by_api = false;
+        let mut gone_by_api = false;
         if stop_now.is_some() {
             self.stop(&name).await;
         }
@@ -400,14 +401,15 @@ impl Run {
                     check_at = Instant::now() + timings.check_every;
                     match self.shared.client.dyno_info(&self.shared.app, &name).await {
                         Ok(Some(_)) => seen_by_api = true,
-                        Ok(None) if seen_by_api
-                            || watch.was_seen_running()
-                            || self.started.elapsed() >= YOUNG_DYNO =>
-                        {
-                            // Gone: its exit line is in the recent history, or due.
+                        // The API can answer 404 for a dyno just created, even once its
+                        // log shows it up: only a dyno the API has shown, or an older
+                        // one, is gone when it answers 404.
+                        Ok(None) if seen_by_api || self.started.elapsed() >= YOUNG_DYNO => {
+                            // Its exit line is in the recent history, or due.
                             if ended_at.is_none() {
                                 let now = Instant::now();
                                 ended_at = Some(now);
+                                gone_by_api = true;
                                 reread_at = Some(now + timings.exit_line_grace / 2);
                                 stream = None;
                                 reopen_at = Some(now);
@@ -418,6 +420,17 @@ impl Run {
                     }
                 }
                 _ = until(give_up_at) => {
+                    // A 404 said it was gone; one more look before calling it lost.
+                    if gone_by_api && !watch.has_finished_state() {
+                        gone_by_api = false;
+                        if let Ok(Some(_)) =
+                            self.shared.client.dyno_info(&self.shared.app, &name).await
+                        {
+                            ended_at = None;
+                            reread_at = None;
+                            continue;
+                        }
+                    }
                     return Followed::Lost(
                         "the dyno ended, but its exit status never reached the clock's log stream".to_owned(),
                     );
