@@ -8,9 +8,9 @@
 mod async_runtime;
 mod checked_config;
 pub mod clock;
+mod dynos;
 #[cfg(test)]
 mod extreme_values;
-mod dynos;
 mod init;
 mod next;
 mod platform;
