@@ -26,7 +26,6 @@ use crate::heroku::dyno_log::ExitWatch;
 use crate::heroku::log_stream::{LogStream, LogStreams};
 use crate::heroku::one_off::{DynoCreate, LogSessionCreate, RunMarker, path_of, summary};
 use crate::heroku::{ApiError, ApiErrorKind, Client, Dyno};
-use crate::runtime::report;
 
 /// How the executor paces itself. The defaults suit Heroku; tests shorten them through
 /// `CLOCK_DYNO_*_MS` variables ([`DynoTimings::from_env`]).
@@ -303,7 +302,7 @@ impl Run {
                 return;
             }
         };
-        report::launched(
+        log_launched(
             &self.spec.job,
             self.spec.run,
             &dyno.name,
@@ -465,9 +464,7 @@ impl Run {
     async fn stop(&self, name: &str) {
         match self.shared.client.dyno_stop(&self.shared.app, name).await {
             Ok(_) => tracing::debug!("dyno {name}: stop requested"),
-            Err(error) => {
-                report::dyno_stop_failed(&self.spec.job, self.spec.run, name, &summary(&error))
-            }
+            Err(error) => log_stop_failed(&self.spec.job, self.spec.run, name, &summary(&error)),
         }
     }
 
@@ -506,6 +503,17 @@ impl Run {
             }),
         });
     }
+}
+
+/// The run's one-off dyno was created: `heroku logs --dyno DYNO` shows its output. (Its
+/// start and end lines are the runtime's; these two are what only this executor knows.)
+fn log_launched(job: &str, run: u64, dyno: &str, size: Option<&str>, time_to_live_s: u64) {
+    tracing::info!(event = "launched", job, run, dyno, size, time_to_live_s);
+}
+
+/// `actions/stop` failed for a run's dyno; the run's `time_to_live` still ends it.
+fn log_stop_failed(job: &str, run: u64, dyno: &str, error: &str) {
+    tracing::warn!(event = "stop_failed", job, run, dyno, error);
 }
 
 /// A failed create in words: what happened, and what to change.

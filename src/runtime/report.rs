@@ -404,11 +404,6 @@ pub fn stopped(unreported: usize) {
     }
 }
 
-/// A run's one-off dyno was created: `heroku logs --dyno DYNO` shows its output.
-pub fn launched(job: &str, run: u64, dyno: &str, size: Option<&str>, time_to_live_s: u64) {
-    tracing::info!(event = "launched", job, run, dyno, size, time_to_live_s);
-}
-
 /// A one-off dyno was adopted from an earlier clock: this clock follows it to its end.
 pub fn adopted(run: RunRef<'_>, dyno: &str) {
     tracing::info!(
@@ -419,11 +414,6 @@ pub fn adopted(run: RunRef<'_>, dyno: &str) {
         attempt = run.attempt,
         dyno
     );
-}
-
-/// `actions/stop` failed for a run's dyno; the run's `time_to_live` still ends it.
-pub fn dyno_stop_failed(job: &str, run: u64, dyno: &str, error: &str) {
-    tracing::warn!(event = "stop_failed", job, run, dyno, error);
 }
 
 /// The dynos of an earlier clock could not be listed: none is adopted.
