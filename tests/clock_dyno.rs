@@ -320,6 +320,16 @@ fn a_run_whose_exit_line_never_comes_is_lost() {
 }
 
 #[test]
+fn a_dyno_killed_for_memory_says_so() {
+    let fake = FakePlatform::start();
+    let mut clock = Clock::start(&fixture("dyno_memory"), &dyno_env(&fake));
+    let line = clock.wait_for(&["event=failed", "job=hungry", "exit_code=137"]);
+    assert!(line.contains("R15"), "{line}");
+    assert!(line.contains("larger dyno_size"), "{line}");
+    clock.stop();
+}
+
+#[test]
 fn a_rate_limited_start_waits_and_succeeds() {
     let fake = FakePlatform::start();
     fake.script_create(vec![

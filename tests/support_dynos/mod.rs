@@ -11,6 +11,8 @@
 //! - `GET /apps/{app}/dynos/{name}` is 404 at first, then `starting`, then `up`, and 404
 //!   again once the process has exited; `GET /apps/{app}/dynos` lists the running ones;
 //! - `POST …/actions/stop` sends SIGTERM to the group, then SIGKILL after `kill_after`;
+//! - a process killed by SIGKILL is logged as the platform logs a memory kill: `Error R15`
+//!   before `Process exited with status 137`;
 //! - scripted answers ([`FakePlatform::script_create`]) come before the real behaviour:
 //!   409, 422, 429 with Retry-After, 5xx.
 //!
@@ -462,6 +464,12 @@ fn create(
                         "{} heroku[{watched}]: State changed from up to complete",
                         now_stamp()
                     ));
+                    if code == 137 {
+                        // The platform's own memory kill looks the same from outside.
+                        dyno.lines.push(format!(
+                            "{exited_at} heroku[{watched}]: Error R15 (Memory quota vastly exceeded)"
+                        ));
+                    }
                     if !withhold {
                         dyno.lines.push(format!(
                             "{exited_at} heroku[{watched}]: Process exited with status {code}"
