@@ -14,7 +14,7 @@ mod lines;
 mod local;
 mod router;
 
-pub use dyno::{DynoExecutor, DynoTimings, time_to_live};
+pub use dyno::{Adoption, DynoExecutor, DynoTimings, time_to_live};
 pub use lines::{Line, LineSplitter, MAX_LINE_BYTES};
 pub use local::LocalExecutor;
 pub use router::JobExecutor;
