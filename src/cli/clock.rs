@@ -13,7 +13,7 @@ use super::Failure;
 use super::async_runtime::tokio_runtime;
 use super::checked_config::load_checked;
 use super::signals::forward_signals;
-use crate::exec::LocalExecutor;
+use crate::exec::JobExecutor;
 use crate::logging::{self, LogSettings};
 use crate::runtime::{self, LocalGate, Plan, SystemClock};
 use clap::Parser;
@@ -51,18 +51,29 @@ pub fn clock_main() -> ExitCode {
 
 fn run(args: ClockArgs) -> Result<ExitCode, Failure> {
     let config = load_checked(&args.config)?;
+    let dyno_jobs = super::dynos::dyno_jobs(&config);
+    let dynos = if dyno_jobs.is_empty() {
+        None
+    } else {
+        Some(super::dynos::executor(
+            &config,
+            &dyno_jobs,
+            super::dynos::TokenFrom::EnvOnly,
+        )?)
+    };
     let _log = logging::init(&LogSettings::from_env(args.timestamps));
     let runtime = tokio_runtime()?;
     runtime.block_on(async {
         let signals = forward_signals()?;
-        runtime::run(
-            Plan::from_config(config),
-            LocalExecutor,
-            LocalGate,
-            SystemClock,
-            signals,
-        )
-        .await;
+        let mut plan = Plan::from_config(config);
+        let executor = match dynos {
+            Some(dynos) => {
+                plan.adopted = super::dynos::adoptions(&dynos).await;
+                JobExecutor::with_dynos(dynos)
+            }
+            None => JobExecutor::local(),
+        };
+        runtime::run(plan, executor, LocalGate, SystemClock, signals).await;
         Ok::<(), Failure>(())
     })?;
     Ok(ExitCode::SUCCESS)

@@ -8,6 +8,7 @@
 mod async_runtime;
 mod checked_config;
 pub mod clock;
+mod dynos;
 #[cfg(test)]
 mod extreme_values;
 mod init;

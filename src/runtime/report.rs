@@ -40,6 +40,12 @@ pub const EVENTS: &[&str] = &[
     "leftover",
     "lost",
     "output_dropped",
+    // A run in a one-off dyno.
+    "launched",
+    "adopted",
+    "adoption_failed",
+    "stop_failed",
+    "detached",
     // Runs that did not happen.
     "skipped",
     // Shutdown.
@@ -117,6 +123,9 @@ pub enum StopReason {
     Interrupted,
 }
 
+/// What a failed line says of a dyno the platform killed for memory.
+const MEMORY_EXCEEDED: &str = "the platform killed the dyno for memory (R15, Memory quota vastly exceeded): give the job a larger dyno_size";
+
 /// Logs how a run ended; returns `true` when the run failed by itself (a non-zero exit,
 /// a signal, a timeout, a failed start), which is what retries are for. A lost run is
 /// not such a failure: nobody knows how it ended.
@@ -125,7 +134,24 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
     let scheduled_for = rfc3339(run.slot);
     let scheduled_for = scheduled_for.as_str();
     let (job, id, attempt) = (run.job, run.run, run.attempt);
+    let dyno = outcome.dyno.as_ref().map(|note| note.name.as_str());
+    let memory = outcome
+        .dyno
+        .as_ref()
+        .is_some_and(|note| note.memory_exceeded);
     match (stop, &outcome.end) {
+        (_, End::Detached) => {
+            tracing::warn!(
+                event = "detached",
+                job,
+                run = id,
+                scheduled_for,
+                attempt,
+                dyno,
+                duration_ms
+            );
+            false
+        }
         (Some(StopReason::Replaced), _) => {
             tracing::warn!(
                 event = "killed",
@@ -134,6 +160,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 scheduled_for,
                 attempt,
                 reason = "replaced",
+                dyno,
                 duration_ms
             );
             false
@@ -145,6 +172,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 run = id,
                 scheduled_for,
                 attempt,
+                dyno,
                 duration_ms
             );
             false
@@ -157,6 +185,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 scheduled_for,
                 attempt,
                 exit_code = 0,
+                dyno,
                 duration_ms
             );
             false
@@ -169,6 +198,8 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 scheduled_for,
                 attempt,
                 exit_code = code,
+                dyno,
+                error = memory.then_some(MEMORY_EXCEEDED),
                 duration_ms
             );
             true
@@ -183,6 +214,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 attempt,
                 exit_code,
                 signal,
+                dyno,
                 duration_ms
             );
             true
@@ -194,6 +226,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 run = id,
                 scheduled_for,
                 attempt,
+                dyno,
                 duration_ms
             );
             true
@@ -206,6 +239,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 scheduled_for,
                 attempt,
                 reason = "stopped",
+                dyno,
                 duration_ms
             );
             false
@@ -219,6 +253,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 attempt,
                 exit_code = 127,
                 error = error.as_str(),
+                dyno,
                 duration_ms
             );
             true
@@ -231,6 +266,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 run = id,
                 scheduled_for,
                 attempt,
+                dyno,
                 error = error.as_str(),
                 duration_ms
             );
@@ -366,6 +402,23 @@ pub fn stopped(unreported: usize) {
     } else {
         tracing::warn!(event = "stopped", unreported);
     }
+}
+
+/// A one-off dyno was adopted from an earlier clock: this clock follows it to its end.
+pub fn adopted(run: RunRef<'_>, dyno: &str) {
+    tracing::info!(
+        event = "adopted",
+        job = run.job,
+        run = run.run,
+        scheduled_for = rfc3339(run.slot).as_str(),
+        attempt = run.attempt,
+        dyno
+    );
+}
+
+/// The dynos of an earlier clock could not be listed: none is adopted.
+pub fn adoption_failed(error: &str) {
+    tracing::warn!(event = "adoption_failed", error);
 }
 
 #[cfg(test)]
