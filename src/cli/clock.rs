@@ -19,7 +19,7 @@ use super::checked_config::load_checked;
 use super::database::read_database_url;
 use super::signals::forward_signals;
 use crate::config::{self, Config};
-use crate::exec::LocalExecutor;
+use crate::exec::JobExecutor;
 use crate::logging::{self, LogSettings};
 use crate::runtime::{self, LocalGate, Plan, SystemClock};
 use crate::store::{self, StoreGate, StoreSettings};
@@ -68,19 +68,36 @@ fn run(args: ClockArgs) -> Result<ExitCode, Failure> {
         Some(block) => Some(store_settings(block, &config, &args.config)?),
         None => None,
     };
+    let dyno_jobs = super::dynos::dyno_jobs(&config);
+    let dynos = if dyno_jobs.is_empty() {
+        None
+    } else {
+        Some(super::dynos::executor(
+            &config,
+            &dyno_jobs,
+            super::dynos::TokenFrom::EnvOnly,
+        )?)
+    };
     let _log = logging::init(&LogSettings::from_env(args.timestamps));
     let runtime = tokio_runtime()?;
     runtime.block_on(async {
         let signals = forward_signals()?;
-        let plan = Plan::from_config(config);
+        let mut plan = Plan::from_config(config);
+        let executor = match dynos {
+            Some(dynos) => {
+                plan.adopted = super::dynos::adoptions(&dynos).await;
+                JobExecutor::with_dynos(dynos)
+            }
+            None => JobExecutor::local(),
+        };
         match settings {
-            None => runtime::run(plan, LocalExecutor, LocalGate, SystemClock, signals).await,
+            None => runtime::run(plan, executor, LocalGate, SystemClock, signals).await,
             Some(settings) => {
                 let (gate, tasks) = StoreGate::start(settings).map_err(|error| {
                     Failure::new(format!("the store cannot be used: {error}"))
                         .with_hint("fix sslrootcert or sslmode in the database URL")
                 })?;
-                runtime::run(plan, LocalExecutor, gate.clone(), SystemClock, signals).await;
+                runtime::run(plan, executor, gate.clone(), SystemClock, signals).await;
                 gate.finish(tasks, FLUSH_WAIT).await;
             }
         }

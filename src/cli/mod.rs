@@ -9,6 +9,7 @@ mod async_runtime;
 mod checked_config;
 pub mod clock;
 mod database;
+mod dynos;
 #[cfg(test)]
 mod extreme_values;
 mod history;

@@ -39,7 +39,14 @@ use crate::schedule::{AtTime, JobSchedule, Schedule, ScheduleError};
 use crate::visible::visible;
 
 /// The keys of the file's top level.
-const TOP_KEYS: [&str; 5] = ["timezone", "defaults", "jobs", "shutdown_grace", "store"];
+const TOP_KEYS: [&str; 6] = [
+    "timezone",
+    "defaults",
+    "jobs",
+    "shutdown_grace",
+    "app",
+    "store",
+];
 
 /// Parses and checks a whole file. See [`super::parse`].
 pub(super) fn check(source: &str, now: DateTime<Utc>) -> Parsed {
@@ -121,6 +128,10 @@ impl Checker<'_> {
             },
             None => Fields::default(),
         };
+        let app = match top.get("app") {
+            Some((_, value)) => self.app_name(value).map(Some),
+            None => Some(None),
+        };
         let store = match top.get("store") {
             Some((key, value)) => self.store(key, value).map(Some),
             None => Some(None),
@@ -130,9 +141,13 @@ impl Checker<'_> {
             &defaults,
             timezone.unwrap_or(Tz::UTC),
         );
+        if let (Some(jobs), Some((key, _))) = (&jobs, top.get("jobs")) {
+            self.warn_about_dyno_calls(jobs, &key.span);
+        }
         Some(Config {
             timezone: timezone?,
             shutdown_grace: shutdown_grace?,
+            app: app?,
             jobs: jobs?,
             store: store?,
         })
@@ -310,10 +325,14 @@ impl Checker<'_> {
             retry_backoff: fields.retry_backoff.unwrap_or(DEFAULT_RETRY_BACKOFF),
             env: fields.env.clone().unwrap_or_default(),
             misfire_grace: fields.misfire_grace.unwrap_or(DEFAULT_MISFIRE_GRACE),
+            run: fields.run.as_ref().map(|run| run.value).unwrap_or_default(),
+            dyno_size: fields.dyno_size.as_ref().map(|size| size.value.clone()),
             line: self.line_of(&key.span),
         };
+        let placement_ok = self.check_placement(name, &fields);
         self.warn_about(&job, &fields);
-        name_ok.then_some(job)
+        self.warn_about_dyno_job(&job, &fields);
+        (name_ok && placement_ok).then_some(job)
     }
 
     fn has_key(&self, value: &Node, key: &str) -> bool {

@@ -8,6 +8,7 @@
 mod check;
 mod checker;
 mod duration;
+mod dyno;
 mod fields;
 mod model;
 mod names;
@@ -21,6 +22,7 @@ mod yaml;
 mod zone;
 
 pub use duration::{DurationError, format as format_duration, parse as parse_duration};
+pub use dyno::{CALLS_PER_HOUR_BUDGET, calls_per_run, is_app_name};
 pub use model::*;
 pub use names::closest as closest_match;
 pub use schedule_words::{ScheduleContext, describe as describe_schedule_error};

@@ -64,6 +64,7 @@ impl Executor for LocalExecutor {
                 let _ = supervisor.outcome.send(Outcome {
                     end: End::SpawnFailed(format!("cannot start bash: {error}")),
                     duration: started.elapsed(),
+                    dyno: None,
                 });
                 handle
             }
@@ -113,6 +114,10 @@ async fn supervise(
                 kill_at = None;
             }
             control = supervisor.controls.recv(), if controls_open => match control {
+                Some(Control::Release) => {
+                    ending.get_or_insert(Ending::Stopped);
+                    signal_group(group, libc::SIGTERM);
+                }
                 Some(Control::Terminate { kill_after }) => {
                     ending.get_or_insert(Ending::Stopped);
                     signal_group(group, libc::SIGTERM);
@@ -153,7 +158,11 @@ async fn supervise(
         },
         (None, Err(error)) => End::Lost(format!("cannot wait for the run: {error}")),
     };
-    let _ = supervisor.outcome.send(Outcome { end, duration });
+    let _ = supervisor.outcome.send(Outcome {
+        end,
+        duration,
+        dyno: None,
+    });
 }
 
 /// The command exited by itself; ends what it left running in its group (a `cmd &`
@@ -186,7 +195,7 @@ async fn end_leftovers(group: libc::pid_t, spec: &RunSpec, supervisor: &mut RunS
             }
             control = supervisor.controls.recv(), if controls_open => match control {
                 Some(Control::Kill) => break,
-                Some(Control::Terminate { .. }) => {}
+                Some(Control::Terminate { .. } | Control::Release) => {}
                 None => controls_open = false,
             },
         }

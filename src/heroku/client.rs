@@ -150,13 +150,13 @@ pub struct Client {
 }
 
 /// What a request is about, for error messages.
-struct Subject<'a> {
-    app: &'a str,
-    process_type: Option<&'a str>,
+pub(super) struct Subject<'a> {
+    pub(super) app: &'a str,
+    pub(super) process_type: Option<&'a str>,
 }
 
 /// Percent-encodes one path segment (app names are plain, but the value is user input).
-fn segment(value: &str) -> String {
+pub(super) fn segment(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
@@ -225,6 +225,11 @@ impl Client {
             token,
             policy,
         })
+    }
+
+    /// How hard this client tries.
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
     }
 
     /// The request for `method path` with `body`, ready to send or show.
@@ -382,7 +387,7 @@ impl Client {
     }
 
     /// Sends `request`, retrying as the module documentation says, and decodes the body.
-    async fn send<T: DeserializeOwned>(
+    pub(super) async fn send<T: DeserializeOwned>(
         &self,
         request: &PreparedRequest,
         subject: &Subject<'_>,

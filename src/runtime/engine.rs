@@ -15,10 +15,10 @@ use tokio::time::{Instant, sleep_until};
 
 use super::gate::{Claim, GateEvent, JobMark, RunNote, RunStatus};
 use super::report::{self, RunRef, SkipReason, StopReason};
-use super::{Clock, ClockJob, FireGate, Plan, build_run_spec, catch_up};
+use super::{AdoptedRun, Clock, ClockJob, FireGate, Plan, build_run_spec, catch_up};
 use crate::config::Overlap;
 use crate::deadline::sleep_until_some;
-use crate::exec::{Control, End, Executor, Outcome, RunControl};
+use crate::exec::{Control, End, Executor, Outcome, RunControl, RunHandle};
 use crate::schedule::{DstNote, Fire};
 
 /// How many missed slots one misfire walks one by one before it leaps ahead.
@@ -108,6 +108,7 @@ struct Finished {
 
 pub(super) struct Engine<E, G, C> {
     jobs: Vec<JobState>,
+    adopted: Vec<AdoptedRun>,
     disabled: usize,
     shutdown_grace: Duration,
     executor: E,
@@ -144,6 +145,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             .collect();
         Engine {
             jobs,
+            adopted: plan.adopted,
             disabled: plan.disabled,
             shutdown_grace: plan.shutdown_grace,
             executor,
@@ -195,7 +197,62 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 self.push(fire.at, index, Due::Slot(fire));
             }
         }
+        for adopted in std::mem::take(&mut self.adopted) {
+            self.adopt(adopted);
+        }
         report::running(self.jobs.len(), self.disabled);
+    }
+
+    /// Takes over a run an earlier clock started: it runs as if started here.
+    fn adopt(&mut self, adopted: AdoptedRun) {
+        let Some(index) = self
+            .jobs
+            .iter()
+            .position(|state| state.spec.job.name == adopted.job)
+        else {
+            return;
+        };
+        self.last_run += 1;
+        let run = self.last_run;
+        let state = &mut self.jobs[index];
+        let spec = build_run_spec(&state.spec.job, run, adopted.slot, adopted.attempt);
+        let handle = (adopted.follow)(spec);
+        let reference = RunRef {
+            job: &state.spec.job.name,
+            run,
+            slot: adopted.slot,
+            attempt: adopted.attempt,
+        };
+        report::adopted(reference, &adopted.dyno);
+        self.track(index, run, adopted.slot, adopted.attempt, handle);
+    }
+
+    /// Holds a started run until it reports its end.
+    fn track(
+        &mut self,
+        index: usize,
+        run: u64,
+        slot: DateTime<Utc>,
+        attempt: u32,
+        handle: RunHandle,
+    ) {
+        self.jobs[index].running.push(Active {
+            run,
+            slot,
+            attempt,
+            control: handle.control(),
+            stop: None,
+            output: handle.output.clone(),
+        });
+        let finished_tx = self.finished_tx.clone();
+        tokio::spawn(async move {
+            let outcome = handle.wait().await;
+            let _ = finished_tx.send(Finished {
+                job: index,
+                run,
+                outcome,
+            });
+        });
     }
 
     fn push(&mut self, at: DateTime<Utc>, job: usize, due: Due) {
@@ -555,23 +612,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             attempt,
             at: now,
         });
-        state.running.push(Active {
-            run,
-            slot,
-            attempt,
-            control: handle.control(),
-            stop: None,
-            output: handle.output.clone(),
-        });
-        let finished_tx = self.finished_tx.clone();
-        tokio::spawn(async move {
-            let outcome = handle.wait().await;
-            let _ = finished_tx.send(Finished {
-                job: index,
-                run,
-                outcome,
-            });
-        });
+        self.track(index, run, slot, attempt, handle);
     }
 
     fn on_finished(&mut self, finished: Finished) {
@@ -662,7 +703,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             }
             for active in &mut state.running {
                 active.stop = Some(StopReason::Interrupted);
-                active.control.send(Control::Terminate { kill_after: None });
+                active.control.send(Control::Release);
             }
         }
         let grace_end = Instant::now() + self.shutdown_grace;
@@ -739,6 +780,7 @@ fn ended_note(job: &str, active: &Active, outcome: &Outcome, now: DateTime<Utc>)
         (None, End::Stopped) => (RunStatus::Interrupted, Some("stopped"), None),
         (None, End::SpawnFailed(_)) => (RunStatus::Failed, None, Some(outcome.end.exit_code())),
         (None, End::Lost(_)) => (RunStatus::Lost, Some("untracked"), None),
+        (None, End::Detached) => (RunStatus::Detached, None, None),
     };
     RunNote::Ended {
         job: job.to_string(),

@@ -45,6 +45,8 @@ pub enum RunStatus {
     Interrupted,
     /// The clock lost track of it (`End::Lost`): how it ended is unknown.
     Lost,
+    /// Left running in its one-off dyno when the clock shut down (`End::Detached`).
+    Detached,
 }
 
 impl RunStatus {
@@ -55,6 +57,7 @@ impl RunStatus {
             RunStatus::TimedOut => "timed_out",
             RunStatus::Interrupted => "interrupted",
             RunStatus::Lost => "lost",
+            RunStatus::Detached => "detached",
         }
     }
 }

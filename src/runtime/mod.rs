@@ -52,7 +52,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::config::{Config, Job};
-use crate::exec::Executor;
+use crate::exec::{Executor, RunHandle, RunSpec};
+use chrono::{DateTime, Utc};
 
 /// A job as the runtime holds it: its settings and where its slots come from.
 pub struct ClockJob {
@@ -84,9 +85,23 @@ impl ClockJob {
     }
 }
 
+/// A run an earlier clock started that this one takes over (a one-off dyno still
+/// running): it counts for its job's overlap, and its end is logged as any run's.
+pub struct AdoptedRun {
+    pub job: String,
+    pub slot: DateTime<Utc>,
+    pub attempt: u32,
+    /// Where it runs, for the `adopted` line (`run.N`).
+    pub dyno: String,
+    /// Follows it, given the spec the runtime builds for it (its run number, env, timeout).
+    pub follow: Box<dyn FnOnce(RunSpec) -> RunHandle + Send>,
+}
+
 /// What the runtime runs: the enabled jobs, in file order.
 pub struct Plan {
     pub jobs: Vec<ClockJob>,
+    /// Runs to take over at start-up.
+    pub adopted: Vec<AdoptedRun>,
     /// How many jobs the file has with `enabled: false` (for the start-up line).
     pub disabled: usize,
     pub shutdown_grace: Duration,
@@ -106,6 +121,7 @@ impl Plan {
         Plan {
             disabled: total - jobs.len(),
             jobs,
+            adopted: Vec::new(),
             shutdown_grace: config.shutdown_grace,
         }
     }

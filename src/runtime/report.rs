@@ -40,6 +40,12 @@ pub const EVENTS: &[&str] = &[
     "leftover",
     "lost",
     "output_dropped",
+    // A run in a one-off dyno.
+    "launched",
+    "adopted",
+    "adoption_failed",
+    "stop_failed",
+    "detached",
     // Runs that did not happen.
     "skipped",
     // Shutdown.
@@ -123,6 +129,9 @@ pub enum StopReason {
     Interrupted,
 }
 
+/// What a failed line says of a dyno the platform killed for memory.
+const MEMORY_EXCEEDED: &str = "the platform killed the dyno for memory (R15, Memory quota vastly exceeded): give the job a larger dyno_size";
+
 /// Logs how a run ended; returns `true` when the run failed by itself (a non-zero exit,
 /// a signal, a timeout, a failed start), which is what retries are for. A lost run is
 /// not such a failure: nobody knows how it ended.
@@ -131,7 +140,24 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
     let scheduled_for = rfc3339(run.slot);
     let scheduled_for = scheduled_for.as_str();
     let (job, id, attempt) = (run.job, run.run, run.attempt);
+    let dyno = outcome.dyno.as_ref().map(|note| note.name.as_str());
+    let memory = outcome
+        .dyno
+        .as_ref()
+        .is_some_and(|note| note.memory_exceeded);
     match (stop, &outcome.end) {
+        (_, End::Detached) => {
+            tracing::warn!(
+                event = "detached",
+                job,
+                run = id,
+                scheduled_for,
+                attempt,
+                dyno,
+                duration_ms
+            );
+            false
+        }
         (Some(StopReason::Replaced), _) => {
             tracing::warn!(
                 event = "killed",
@@ -140,6 +166,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 scheduled_for,
                 attempt,
                 reason = "replaced",
+                dyno,
                 duration_ms
             );
             false
@@ -151,6 +178,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 run = id,
                 scheduled_for,
                 attempt,
+                dyno,
                 duration_ms
             );
             false
@@ -163,6 +191,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 scheduled_for,
                 attempt,
                 exit_code = 0,
+                dyno,
                 duration_ms
             );
             false
@@ -175,6 +204,8 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 scheduled_for,
                 attempt,
                 exit_code = code,
+                dyno,
+                error = memory.then_some(MEMORY_EXCEEDED),
                 duration_ms
             );
             true
@@ -189,6 +220,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 attempt,
                 exit_code,
                 signal,
+                dyno,
                 duration_ms
             );
             true
@@ -200,6 +232,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 run = id,
                 scheduled_for,
                 attempt,
+                dyno,
                 duration_ms
             );
             true
@@ -212,6 +245,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 scheduled_for,
                 attempt,
                 reason = "stopped",
+                dyno,
                 duration_ms
             );
             false
@@ -225,6 +259,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 attempt,
                 exit_code = 127,
                 error = error.as_str(),
+                dyno,
                 duration_ms
             );
             true
@@ -237,6 +272,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 run = id,
                 scheduled_for,
                 attempt,
+                dyno,
                 error = error.as_str(),
                 duration_ms
             );
@@ -375,6 +411,23 @@ pub fn stopped(unreported: usize) {
     } else {
         tracing::warn!(event = "stopped", unreported);
     }
+}
+
+/// A one-off dyno was adopted from an earlier clock: this clock follows it to its end.
+pub fn adopted(run: RunRef<'_>, dyno: &str) {
+    tracing::info!(
+        event = "adopted",
+        job = run.job,
+        run = run.run,
+        scheduled_for = rfc3339(run.slot).as_str(),
+        attempt = run.attempt,
+        dyno
+    );
+}
+
+/// The dynos of an earlier clock could not be listed: none is adopted.
+pub fn adoption_failed(error: &str) {
+    tracing::warn!(event = "adoption_failed", error);
 }
 
 /// A slot that fell due while no clock scheduled, started now (a restart, a takeover).

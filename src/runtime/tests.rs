@@ -89,6 +89,8 @@ fn job(name: &str) -> Job {
         retry_backoff: Duration::from_secs(5),
         env: BTreeMap::new(),
         misfire_grace: Duration::from_secs(30),
+        run: crate::config::RunOn::Local,
+        dyno_size: None,
         line: 1,
     }
 }
@@ -184,6 +186,8 @@ impl Executor for FakeExecutor {
                         }
                         Some(Control::Kill) if !behavior.unkillable => break End::Stopped,
                         Some(Control::Kill) => {}
+                        Some(Control::Release) if !behavior.ignores_term => break End::Stopped,
+                        Some(Control::Release) => {}
                         None => std::future::pending::<()>().await,
                     },
                 }
@@ -191,6 +195,7 @@ impl Executor for FakeExecutor {
             let _ = supervisor.outcome.send(Outcome {
                 end,
                 duration: started.elapsed(),
+                dyno: None,
             });
         });
         handle
@@ -275,6 +280,7 @@ impl Harness {
                 .into_iter()
                 .map(|(job, timetable)| ClockJob::with_timetable(job, timetable))
                 .collect(),
+            adopted: Vec::new(),
             disabled: 1,
             shutdown_grace,
         };
