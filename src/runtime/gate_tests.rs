@@ -65,6 +65,8 @@ fn job(name: &str, overlap: Overlap, retries: u32) -> Job {
         env: BTreeMap::new(),
         misfire_grace: Duration::from_secs(30),
         line: 1,
+        run: crate::config::RunOn::Local,
+        dyno_size: None,
     }
 }
 
@@ -90,6 +92,7 @@ impl Executor for QuickExecutor {
             let _ = supervisor.outcome.send(Outcome {
                 end: End::Exited(0),
                 duration: Duration::from_secs(2),
+                dyno: None,
             });
         });
         handle
@@ -160,6 +163,7 @@ impl Setup {
                 .collect(),
             disabled: 0,
             shutdown_grace: Duration::from_secs(5),
+            adopted: Vec::new(),
         };
         tokio::spawn(run(
             plan,
