@@ -120,8 +120,9 @@ pub(super) struct Engine<E, G, C> {
     finished_tx: mpsc::UnboundedSender<Finished>,
     finished_rx: mpsc::UnboundedReceiver<Finished>,
     shutting_down: bool,
-    /// Job index by name, for what the gate reports by name.
-    by_name: HashMap<String, usize>,
+    /// Job index by name, for what the gate reports by name; built at the first gate
+    /// event, so a clock without a store never pays for it.
+    by_name: Option<HashMap<String, usize>>,
 }
 
 impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
@@ -138,11 +139,6 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 refused: Vec::new(),
             })
             .collect::<Vec<JobState>>();
-        let by_name = jobs
-            .iter()
-            .enumerate()
-            .map(|(index, state)| (state.spec.job.name.clone(), index))
-            .collect();
         Engine {
             jobs,
             adopted: plan.adopted,
@@ -157,7 +153,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             finished_tx,
             finished_rx,
             shutting_down: false,
-            by_name,
+            by_name: None,
         }
     }
 
@@ -516,12 +512,26 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         }
     }
 
+    /// The index of the job named `name`.
+    fn index_of(&mut self, name: &str) -> Option<usize> {
+        let jobs = &self.jobs;
+        self.by_name
+            .get_or_insert_with(|| {
+                jobs.iter()
+                    .enumerate()
+                    .map(|(index, state)| (state.spec.job.name.clone(), index))
+                    .collect()
+            })
+            .get(name)
+            .copied()
+    }
+
     /// What the gate asks for: a make-up after a takeover, or the retry of a lost run.
     async fn on_gate_event(&mut self, event: GateEvent) {
         match event {
             GateEvent::CatchUp(marks) => self.catch_up(marks).await,
             GateEvent::Lost { job, slot, attempt } => {
-                let Some(&index) = self.by_name.get(&job) else {
+                let Some(index) = self.index_of(&job) else {
                     return;
                 };
                 let spec = &self.jobs[index].spec.job;
@@ -549,7 +559,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
     /// (`event=caught_up`), the others are recorded as misfires.
     async fn catch_up(&mut self, marks: Vec<JobMark>) {
         for mark in marks {
-            let Some(&index) = self.by_name.get(&mark.job) else {
+            let Some(index) = self.index_of(&mark.job) else {
                 continue;
             };
             let now = self.clock.now();
