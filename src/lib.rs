@@ -17,4 +17,5 @@ pub mod logging;
 pub mod procfile;
 pub mod runtime;
 pub mod schedule;
+pub mod store;
 pub mod visible;

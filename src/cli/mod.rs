@@ -8,9 +8,11 @@
 mod async_runtime;
 mod checked_config;
 pub mod clock;
+mod database;
 mod dynos;
 #[cfg(test)]
 mod extreme_values;
+mod history;
 mod init;
 mod next;
 mod platform;
@@ -20,6 +22,7 @@ mod run;
 mod scale;
 mod signals;
 mod status;
+mod status_store;
 mod validate;
 
 use std::process::ExitCode;
@@ -46,6 +49,8 @@ enum Command {
     Scale(scale::Args),
     /// Show the clock dyno's formation, state and the next runs.
     Status(status::Args),
+    /// List the runs the store remembers, newest first (needs a `store:` block).
+    History(history::Args),
     /// Write a starter clock.yml and the Procfile's clock entry into this app.
     Init(init::Args),
     /// Give the Procfile a `clock:` entry (used by the buildpack).
@@ -95,6 +100,7 @@ pub fn clockctl_main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Scale(args) => scale::run(args),
         Command::Status(args) => status::run(args),
+        Command::History(args) => history::run(args),
         Command::Init(args) => init::run(args),
         Command::Procfile(args) => procfile_cmd::run(args),
     };

@@ -39,7 +39,14 @@ use crate::schedule::{AtTime, JobSchedule, Schedule, ScheduleError};
 use crate::visible::visible;
 
 /// The keys of the file's top level.
-const TOP_KEYS: [&str; 5] = ["timezone", "defaults", "jobs", "shutdown_grace", "app"];
+const TOP_KEYS: [&str; 6] = [
+    "timezone",
+    "defaults",
+    "jobs",
+    "shutdown_grace",
+    "app",
+    "store",
+];
 
 /// Parses and checks a whole file. See [`super::parse`].
 pub(super) fn check(source: &str, now: DateTime<Utc>) -> Parsed {
@@ -125,6 +132,10 @@ impl Checker<'_> {
             Some((_, value)) => self.app_name(value).map(Some),
             None => Some(None),
         };
+        let store = match top.get("store") {
+            Some((key, value)) => self.store(key, value).map(Some),
+            None => Some(None),
+        };
         let jobs = self.jobs(
             top.get("jobs").copied(),
             &defaults,
@@ -138,6 +149,7 @@ impl Checker<'_> {
             shutdown_grace: shutdown_grace?,
             app: app?,
             jobs: jobs?,
+            store: store?,
         })
     }
 

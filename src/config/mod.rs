@@ -15,6 +15,7 @@ mod names;
 mod render;
 mod schedule_words;
 mod source;
+mod store;
 mod warnings;
 mod when;
 mod yaml;
@@ -25,6 +26,7 @@ pub use dyno::{CALLS_PER_HOUR_BUDGET, calls_per_run, is_app_name};
 pub use model::*;
 pub use names::closest as closest_match;
 pub use schedule_words::{ScheduleContext, describe as describe_schedule_error};
+pub use store::{DEFAULT_KEEP, MIN_KEEP};
 pub use when::format as format_at;
 pub use zone::parse as parse_time_zone;
 

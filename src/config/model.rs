@@ -36,6 +36,17 @@ pub struct Config {
     pub app: Option<String>,
     /// Every job, in the order the file lists them (disabled ones included).
     pub jobs: Vec<Job>,
+    /// The `store:` block; `None` keeps everything in memory, one clock.
+    pub store: Option<StoreConfig>,
+}
+
+/// The `store:` block: where run state is shared between clocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// The environment variable that holds the PostgreSQL URL (`DATABASE_URL`).
+    pub postgres_var: String,
+    /// How long run history is kept (`keep:`, default 14d, at least 1d).
+    pub keep: Duration,
 }
 
 /// One entry of `jobs:`, with `defaults:` already applied.

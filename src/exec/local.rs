@@ -87,14 +87,14 @@ async fn supervise(
 ) {
     let group = child.id().map(|pid| pid as libc::pid_t);
     let readers = [
-        child
-            .stdout
-            .take()
-            .map(|out| tokio::spawn(forward(out, "stdout", spec.job.clone(), spec.run))),
-        child
-            .stderr
-            .take()
-            .map(|err| tokio::spawn(forward(err, "stderr", spec.job.clone(), spec.run))),
+        child.stdout.take().map(|out| {
+            let tail = supervisor.output.clone();
+            tokio::spawn(forward(out, "stdout", spec.job.clone(), spec.run, tail))
+        }),
+        child.stderr.take().map(|err| {
+            let tail = supervisor.output.clone();
+            tokio::spawn(forward(err, "stderr", spec.job.clone(), spec.run, tail))
+        }),
     ];
     let timeout_at = spec.timeout.map(|timeout| started + timeout);
     let mut ending: Option<Ending> = None;
@@ -215,7 +215,13 @@ async fn drain(readers: [Option<JoinHandle<()>>; 2]) {
 }
 
 /// Reads one pipe to end-of-file and logs each line as `event=output`.
-async fn forward(mut pipe: impl AsyncRead + Unpin, stream: &'static str, job: String, run: u64) {
+async fn forward(
+    mut pipe: impl AsyncRead + Unpin,
+    stream: &'static str,
+    job: String,
+    run: u64,
+    tail: super::OutputTail,
+) {
     let mut splitter = LineSplitter::default();
     let mut buffer = vec![0_u8; 8 * 1024];
     loop {
@@ -224,12 +230,14 @@ async fn forward(mut pipe: impl AsyncRead + Unpin, stream: &'static str, job: St
             Ok(n) => {
                 for line in splitter.push(&buffer[..n]) {
                     log_line(&job, run, stream, &line);
+                    tail.push_line(&line.text());
                 }
             }
         }
     }
     if let Some(line) = splitter.finish() {
         log_line(&job, run, stream, &line);
+        tail.push_line(&line.text());
     }
 }
 

@@ -13,11 +13,13 @@ mod group;
 mod lines;
 mod local;
 mod router;
+mod tail;
 
 pub use dyno::{Adoption, DynoExecutor, DynoTimings, time_to_live};
 pub use lines::{Line, LineSplitter, MAX_LINE_BYTES};
 pub use local::LocalExecutor;
 pub use router::JobExecutor;
+pub use tail::{OutputTail, TAIL_BYTES};
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -115,6 +117,8 @@ pub struct DynoNote {
 pub struct RunHandle {
     /// The process id of the run's process group leader, when it is a local process.
     pub pid: Option<u32>,
+    /// The end of the run's output, as the executor forwards it (empty when it keeps none).
+    pub output: OutputTail,
     control: RunControl,
     outcome: oneshot::Receiver<Outcome>,
 }
@@ -137,6 +141,8 @@ impl RunControl {
 pub struct RunSupervisor {
     pub controls: mpsc::UnboundedReceiver<Control>,
     pub outcome: oneshot::Sender<Outcome>,
+    /// Where the executor appends the run's output lines, for the handle's holder.
+    pub output: OutputTail,
 }
 
 impl RunHandle {
@@ -144,8 +150,10 @@ impl RunHandle {
     pub fn pair(pid: Option<u32>) -> (RunHandle, RunSupervisor) {
         let (tx, controls) = mpsc::unbounded_channel();
         let (outcome_tx, outcome) = oneshot::channel();
+        let output = OutputTail::default();
         let handle = RunHandle {
             pid,
+            output: output.clone(),
             control: RunControl { tx },
             outcome,
         };
@@ -154,6 +162,7 @@ impl RunHandle {
             RunSupervisor {
                 controls,
                 outcome: outcome_tx,
+                output,
             },
         )
     }

@@ -337,6 +337,35 @@ impl Client {
         self.send(&request, &subject).await.map_err(app_not_found)
     }
 
+    /// `GET /apps/{app}/config-vars`: the names of the app's config vars. The values are
+    /// dropped as the answer is read: they are secrets, never kept, shown or logged.
+    ///
+    /// # Errors
+    /// [`ApiError`]; a 404 means the app is missing.
+    pub async fn config_var_names(&self, app: &str) -> Result<Vec<String>, ApiError> {
+        let request = self.prepare(
+            reqwest::Method::GET,
+            &format!("/apps/{}/config-vars", segment(app)),
+            None,
+        );
+        let subject = Subject {
+            app,
+            process_type: None,
+        };
+        let vars: serde_json::Map<String, serde_json::Value> =
+            self.send(&request, &subject).await.map_err(app_not_found)?;
+        Ok(vars.into_iter().map(|(name, _)| name).collect())
+    }
+
+    /// The request [`Client::config_var_names`] sends, for `--dry-run`.
+    pub fn config_vars_request(&self, app: &str) -> PreparedRequest {
+        self.prepare(
+            reqwest::Method::GET,
+            &format!("/apps/{}/config-vars", segment(app)),
+            None,
+        )
+    }
+
     /// `GET /apps/{app}`: whether the app exists (the body is not needed).
     ///
     /// # Errors

@@ -6,22 +6,27 @@
 //! no timer, no wake-up.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
+use super::gate::{Claim, GateEvent, JobMark, RunNote, RunStatus};
 use super::report::{self, RunRef, SkipReason, StopReason};
-use super::{AdoptedRun, Clock, ClockJob, FireGate, Plan, build_run_spec};
+use super::{AdoptedRun, Clock, ClockJob, FireGate, Plan, build_run_spec, catch_up};
 use crate::config::Overlap;
 use crate::deadline::sleep_until_some;
-use crate::exec::{Control, Executor, Outcome, RunControl, RunHandle};
+use crate::exec::{Control, End, Executor, Outcome, RunControl, RunHandle};
 use crate::schedule::{DstNote, Fire};
 
 /// How many missed slots one misfire walks one by one before it leaps ahead.
 const MAX_COUNTED_MISSES: u64 = 100_000;
+
+/// How often a run that waits on another clock's run of the same job asks whether that
+/// one has ended (only during a deploy's overlap, or while another clock still runs it).
+const REMOTE_RECHECK: Duration = Duration::from_secs(1);
 
 /// After the final SIGKILL at shutdown, how long the clock still waits for runs to
 /// report before it exits anyway.
@@ -34,6 +39,8 @@ enum Due {
     Slot(Fire),
     /// Attempt `attempt` of the run of `slot`.
     Retry { slot: DateTime<Utc>, attempt: u32 },
+    /// Ask again whether another clock still runs the job, for the run that waits.
+    Recheck,
 }
 
 #[derive(Debug)]
@@ -70,6 +77,8 @@ struct Active {
     attempt: u32,
     control: RunControl,
     stop: Option<StopReason>,
+    /// The end of its output, for history.
+    output: crate::exec::OutputTail,
 }
 
 /// A run that waits for the job's running run(s) to end (`queue` or `replace`).
@@ -77,6 +86,8 @@ struct Waiting {
     slot: DateTime<Utc>,
     due: DateTime<Utc>,
     dst: Option<DstNote>,
+    /// It waits for a run on another clock, not one of ours.
+    remote: bool,
 }
 
 struct JobState {
@@ -85,6 +96,8 @@ struct JobState {
     next: Option<Fire>,
     running: Vec<Active>,
     waiting: Option<Waiting>,
+    /// Slots the gate could not claim (the store was away), for the next make-up.
+    refused: Vec<DateTime<Utc>>,
 }
 
 struct Finished {
@@ -107,6 +120,9 @@ pub(super) struct Engine<E, G, C> {
     finished_tx: mpsc::UnboundedSender<Finished>,
     finished_rx: mpsc::UnboundedReceiver<Finished>,
     shutting_down: bool,
+    /// Job index by name, for what the gate reports by name; built at the first gate
+    /// event, so a clock without a store never pays for it.
+    by_name: Option<HashMap<String, usize>>,
 }
 
 impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
@@ -120,8 +136,9 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 next: None,
                 running: Vec::new(),
                 waiting: None,
+                refused: Vec::new(),
             })
-            .collect();
+            .collect::<Vec<JobState>>();
         Engine {
             jobs,
             adopted: plan.adopted,
@@ -136,6 +153,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             finished_tx,
             finished_rx,
             shutting_down: false,
+            by_name: None,
         }
     }
 
@@ -147,6 +165,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             tokio::select! {
                 signal = next_signal(&mut signals) => break signal,
                 Some(finished) = self.finished_rx.recv() => self.on_finished(finished),
+                event = self.gate.next_event() => self.on_gate_event(event).await,
                 _ = sleep_until_some(wake) => self.fire_due().await,
             }
         };
@@ -219,6 +238,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             attempt,
             control: handle.control(),
             stop: None,
+            output: handle.output.clone(),
         });
         let finished_tx = self.finished_tx.clone();
         tokio::spawn(async move {
@@ -247,32 +267,66 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         Instant::now() + wait
     }
 
+    /// Everything due by now, in order. The slots among them are claimed together (one
+    /// round trip for all with a store, however many jobs share the instant), then each
+    /// entry is handled in turn.
     async fn fire_due(&mut self) {
         let now = self.clock.now();
+        let mut entries = Vec::new();
         while self.heap.peek().is_some_and(|entry| entry.at <= now) {
             let Some(entry) = self.heap.pop() else { break };
+            entries.push(entry);
+        }
+        let mut due_slots: Vec<Option<Fire>> = Vec::with_capacity(entries.len());
+        let mut asks = Vec::new();
+        for entry in &entries {
+            let due = match entry.due {
+                Due::Slot(fire) => self.on_slot(entry.job, fire, now),
+                _ => None,
+            };
+            if let Some(fire) = due {
+                asks.push((self.jobs[entry.job].spec.job.name.clone(), fire.slot));
+            }
+            due_slots.push(due);
+        }
+        let mut claims = if asks.is_empty() {
+            Vec::new().into_iter()
+        } else {
+            self.gate.claim_all(asks).await.into_iter()
+        };
+        for (entry, due) in entries.into_iter().zip(due_slots) {
             match entry.due {
-                Due::Slot(fire) => self.on_slot(entry.job, fire, now).await,
+                Due::Slot(_) => {
+                    if let Some(fire) = due {
+                        let claim = claims.next().unwrap_or(Claim::Unavailable);
+                        self.on_claim(entry.job, fire, claim, now);
+                    }
+                }
                 Due::Retry { slot, attempt } => {
                     self.on_retry(entry.job, slot, attempt, entry.at, now)
                 }
+                Due::Recheck => self.on_recheck(entry.job, now).await,
             }
         }
     }
 
     /// A slot came due. Every slot due by now is looked at (a stalled clock can find
     /// several); only the latest can run, and only within `misfire_grace`. The rest are
-    /// logged as missed in one line, never replayed.
-    async fn on_slot(&mut self, index: usize, fire: Fire, now: DateTime<Utc>) {
+    /// logged as missed in one line, never replayed. Returns the slot to claim, if any.
+    fn on_slot(&mut self, index: usize, fire: Fire, now: DateTime<Utc>) -> Option<Fire> {
         let state = &mut self.jobs[index];
         let mut due = fire;
         let mut passed: u64 = 0;
         let mut last_passed = None;
+        let mut passed_slots = Vec::new();
         let mut uncounted = false;
         let mut next = state.spec.timetable().next_after(due.at);
         while let Some(later) = next.filter(|later| later.at <= now) {
             passed += 1;
             last_passed = Some(due.slot);
+            if passed_slots.len() < catch_up::MAX_RECORDED {
+                passed_slots.push(due.slot);
+            }
             due = later;
             next = if passed == MAX_COUNTED_MISSES {
                 // A wall clock that jumped by years: leap to the grace window instead of
@@ -297,7 +351,14 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             .to_std()
             .map_or(true, |late| late <= state.spec.job.misfire_grace);
         let missed = passed + u64::from(!in_grace);
+        if !in_grace && passed_slots.len() < catch_up::MAX_RECORDED {
+            passed_slots.push(due.slot);
+        }
         if missed > 0 {
+            self.gate.note(RunNote::Missed {
+                job: state.spec.job.name.clone(),
+                slots: passed_slots,
+            });
             let last = if in_grace {
                 last_passed.unwrap_or(fire.slot)
             } else {
@@ -312,35 +373,82 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 report::late_ms(due.at, now),
             );
         }
-        if !in_grace {
-            return;
-        }
-        if !self.gate.claim(&state.spec.job.name, due.slot).await {
-            report::skipped(&state.spec.job.name, due.slot, SkipReason::Claimed, None);
-            return;
-        }
-        self.on_claimed(index, due, now);
+        in_grace.then_some(due)
     }
 
-    /// The overlap rules, for a claimed slot.
-    fn on_claimed(&mut self, index: usize, fire: Fire, now: DateTime<Utc>) {
+    /// What the gate said about a due slot.
+    fn on_claim(&mut self, index: usize, fire: Fire, claim: Claim, now: DateTime<Utc>) {
+        let name = self.jobs[index].spec.job.name.as_str();
+        match claim {
+            Claim::Ours { busy_elsewhere } => self.on_claimed(index, fire, busy_elsewhere, now),
+            Claim::Taken => report::skipped(name, fire.slot, SkipReason::Claimed, None),
+            Claim::Standby => {}
+            Claim::Unavailable => {
+                report::skipped(name, fire.slot, SkipReason::StoreError, None);
+                let refused = &mut self.jobs[index].refused;
+                if refused.len() < catch_up::MAX_RECORDED {
+                    refused.push(fire.slot);
+                }
+            }
+        }
+    }
+
+    /// Logs a skip and tells the gate, for a slot (or a retry) this clock had claimed.
+    fn skip(&self, index: usize, slot: DateTime<Utc>, reason: SkipReason, attempt: Option<u32>) {
+        let name = &self.jobs[index].spec.job.name;
+        report::skipped(name, slot, reason, attempt);
+        self.gate.note(RunNote::Skipped {
+            job: name.clone(),
+            slot,
+            attempt: attempt.unwrap_or(1),
+            reason,
+        });
+    }
+
+    /// The overlap rules, for a claimed slot. `busy_elsewhere`: another clock still runs
+    /// the job, which counts as running for `skip` and `queue` (and `replace`, which
+    /// cannot reach another dyno's process, queues behind it).
+    fn on_claimed(&mut self, index: usize, fire: Fire, busy_elsewhere: bool, now: DateTime<Utc>) {
         let (slot, due, dst) = (fire.slot, fire.at, fire.dst);
         let state = &mut self.jobs[index];
-        let name = state.spec.job.name.as_str();
-        if state.running.is_empty() && state.waiting.is_none() {
+        let overlap = state.spec.job.overlap;
+        let idle = state.running.is_empty() && state.waiting.is_none();
+        if idle && (!busy_elsewhere || overlap == Overlap::Allow) {
             self.start(index, slot, due, 1, dst, now);
             return;
         }
-        match state.spec.job.overlap {
+        let name = state.spec.job.name.as_str();
+        let remote = state.running.is_empty();
+        match overlap {
             Overlap::Allow => self.start(index, slot, due, 1, dst, now),
-            Overlap::Skip => report::skipped(name, slot, SkipReason::Overlap, None),
+            Overlap::Skip => self.skip(index, slot, SkipReason::Overlap, None),
+            Overlap::Queue | Overlap::Replace if remote => {
+                if state.waiting.is_some() {
+                    self.skip(index, slot, SkipReason::QueueFull, None);
+                } else {
+                    report::queued(name, slot, 0);
+                    state.waiting = Some(Waiting {
+                        slot,
+                        due,
+                        dst,
+                        remote: true,
+                    });
+                    let at = now + chrono::Duration::from_std(REMOTE_RECHECK).unwrap_or_default();
+                    self.push(at, index, Due::Recheck);
+                }
+            }
             Overlap::Queue => {
                 if state.waiting.is_some() {
-                    report::skipped(name, slot, SkipReason::QueueFull, None);
+                    self.skip(index, slot, SkipReason::QueueFull, None);
                 } else {
                     let waiting_for = state.running.first().map_or(0, |active| active.run);
                     report::queued(name, slot, waiting_for);
-                    state.waiting = Some(Waiting { slot, due, dst });
+                    state.waiting = Some(Waiting {
+                        slot,
+                        due,
+                        dst,
+                        remote: false,
+                    });
                 }
             }
             Overlap::Replace => {
@@ -354,8 +462,14 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                     active.stop = Some(StopReason::Replaced);
                     active.control.send(Control::Terminate { kill_after });
                 }
-                if let Some(older) = state.waiting.replace(Waiting { slot, due, dst }) {
-                    report::skipped(name, older.slot, SkipReason::Superseded, None);
+                let newer = Waiting {
+                    slot,
+                    due,
+                    dst,
+                    remote: false,
+                };
+                if let Some(older) = state.waiting.replace(newer) {
+                    self.skip(index, older.slot, SkipReason::Superseded, None);
                 }
             }
         }
@@ -373,15 +487,111 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         let state = &self.jobs[index];
         let busy = !state.running.is_empty() || state.waiting.is_some();
         if busy && state.spec.job.overlap != Overlap::Allow {
-            report::skipped(
-                &state.spec.job.name,
-                slot,
-                SkipReason::Overlap,
-                Some(attempt),
-            );
+            self.skip(index, slot, SkipReason::Overlap, Some(attempt));
             return;
         }
         self.start(index, slot, due, attempt, None, now);
+    }
+
+    /// A run waits for another clock's run of the same job: start it once that ended.
+    async fn on_recheck(&mut self, index: usize, now: DateTime<Utc>) {
+        let state = &self.jobs[index];
+        if !state.waiting.as_ref().is_some_and(|waiting| waiting.remote) {
+            return;
+        }
+        if self.gate.busy_elsewhere(&state.spec.job.name).await {
+            let at = now + chrono::Duration::from_std(REMOTE_RECHECK).unwrap_or_default();
+            self.push(at, index, Due::Recheck);
+            return;
+        }
+        let state = &mut self.jobs[index];
+        if state.running.is_empty() {
+            if let Some(waiting) = state.waiting.take() {
+                self.start(index, waiting.slot, waiting.due, 1, waiting.dst, now);
+            }
+        }
+    }
+
+    /// The index of the job named `name`.
+    fn index_of(&mut self, name: &str) -> Option<usize> {
+        let jobs = &self.jobs;
+        self.by_name
+            .get_or_insert_with(|| {
+                jobs.iter()
+                    .enumerate()
+                    .map(|(index, state)| (state.spec.job.name.clone(), index))
+                    .collect()
+            })
+            .get(name)
+            .copied()
+    }
+
+    /// What the gate asks for: a make-up after a takeover, or the retry of a lost run.
+    async fn on_gate_event(&mut self, event: GateEvent) {
+        match event {
+            GateEvent::CatchUp(marks) => self.catch_up(marks).await,
+            GateEvent::Lost { job, slot, attempt } => {
+                let Some(index) = self.index_of(&job) else {
+                    return;
+                };
+                let spec = &self.jobs[index].spec.job;
+                if self.shutting_down || attempt > spec.retries {
+                    return;
+                }
+                let delay = retry_delay(spec.retry_backoff, attempt);
+                let at = self.clock.now()
+                    + chrono::Duration::from_std(delay).unwrap_or(chrono::TimeDelta::MAX);
+                let next = attempt + 1;
+                report::retrying_lost(&job, slot, next, delay);
+                self.push(
+                    at,
+                    index,
+                    Due::Retry {
+                        slot,
+                        attempt: next,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Slots that fell due while no clock scheduled: the latest within the grace runs
+    /// (`event=caught_up`), the others are recorded as misfires.
+    async fn catch_up(&mut self, marks: Vec<JobMark>) {
+        for mark in marks {
+            let Some(index) = self.index_of(&mark.job) else {
+                continue;
+            };
+            let now = self.clock.now();
+            let refused = std::mem::take(&mut self.jobs[index].refused);
+            let state = &self.jobs[index];
+            let makeup = catch_up::plan(
+                state.spec.timetable(),
+                mark.after,
+                &refused,
+                state.next.map(|fire| fire.at),
+                now,
+                state.spec.job.misfire_grace,
+            );
+            let name = state.spec.job.name.clone();
+            if !makeup.missed.is_empty() {
+                let first = makeup.missed[0];
+                let last = makeup.missed[makeup.missed.len() - 1];
+                let count = makeup.missed.len() as u64 + makeup.unrecorded;
+                report::missed(&name, first, last, count, false, report::late_ms(last, now));
+                self.gate.note(RunNote::Missed {
+                    job: name.clone(),
+                    slots: makeup.missed,
+                });
+            }
+            if let Some(fire) = makeup.run {
+                let claim = self.gate.claim(&name, fire.slot).await;
+                if matches!(claim, Claim::Ours { .. }) {
+                    report::caught_up(&name, fire.slot, report::late_ms(fire.at, now));
+                }
+                self.on_claim(index, fire, claim, now);
+            }
+        }
     }
 
     fn start(
@@ -406,6 +616,12 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             attempt,
         };
         report::started(reference, report::late_ms(due, now), dst, handle.pid);
+        self.gate.note(RunNote::Started {
+            job: job.name.clone(),
+            slot,
+            attempt,
+            at: now,
+        });
         self.track(index, run, slot, attempt, handle);
     }
 
@@ -428,6 +644,8 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             attempt: active.attempt,
         };
         let failed = report::ended(reference, &finished.outcome, active.stop);
+        self.gate
+            .note(ended_note(&job.name, &active, &finished.outcome, now));
         if self.shutting_down {
             return;
         }
@@ -446,6 +664,12 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                     SkipReason::RetrySuperseded,
                     Some(attempt),
                 );
+                self.gate.note(RunNote::Skipped {
+                    job: job.name.clone(),
+                    slot: active.slot,
+                    attempt,
+                    reason: SkipReason::RetrySuperseded,
+                });
             } else {
                 report::retrying(reference, attempt, delay);
                 let slot = active.slot;
@@ -469,6 +693,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         signals: &mut mpsc::UnboundedReceiver<&'static str>,
     ) {
         self.shutting_down = true;
+        self.gate.stop_leading();
         report::shutting_down(signal, self.running_count(), self.shutdown_grace);
         self.drop_announced_retries();
         for state in &mut self.jobs {
@@ -479,6 +704,12 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                     SkipReason::Shutdown,
                     None,
                 );
+                self.gate.note(RunNote::Skipped {
+                    job: state.spec.job.name.clone(),
+                    slot: waiting.slot,
+                    attempt: 1,
+                    reason: SkipReason::Shutdown,
+                });
             }
             for active in &mut state.running {
                 active.stop = Some(StopReason::Interrupted);
@@ -516,6 +747,12 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             if let Due::Retry { slot, attempt } = entry.due {
                 let name = &self.jobs[entry.job].spec.job.name;
                 report::skipped(name, slot, SkipReason::Shutdown, Some(attempt));
+                self.gate.note(RunNote::Skipped {
+                    job: name.clone(),
+                    slot,
+                    attempt,
+                    reason: SkipReason::Shutdown,
+                });
             }
         }
     }
@@ -539,6 +776,33 @@ fn saturating_after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
         .ok()
         .and_then(|delay| now.checked_add_signed(delay))
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// How a run ended, as history keeps it.
+fn ended_note(job: &str, active: &Active, outcome: &Outcome, now: DateTime<Utc>) -> RunNote {
+    let (status, reason, exit_code) = match (active.stop, &outcome.end) {
+        (Some(StopReason::Replaced), _) => (RunStatus::Interrupted, Some("replaced"), None),
+        (Some(StopReason::Interrupted), _) => (RunStatus::Interrupted, Some("shutdown"), None),
+        (None, End::Exited(0)) => (RunStatus::Succeeded, None, Some(0)),
+        (None, End::Exited(code)) => (RunStatus::Failed, None, Some(*code)),
+        (None, End::Signaled(_)) => (RunStatus::Failed, None, Some(outcome.end.exit_code())),
+        (None, End::TimedOut) => (RunStatus::TimedOut, None, Some(outcome.end.exit_code())),
+        (None, End::Stopped) => (RunStatus::Interrupted, Some("stopped"), None),
+        (None, End::SpawnFailed(_)) => (RunStatus::Failed, None, Some(outcome.end.exit_code())),
+        (None, End::Lost(_)) => (RunStatus::Lost, Some("untracked"), None),
+        (None, End::Detached) => (RunStatus::Detached, None, None),
+    };
+    RunNote::Ended {
+        job: job.to_string(),
+        slot: active.slot,
+        attempt: active.attempt,
+        at: now,
+        status,
+        reason,
+        exit_code,
+        duration: outcome.duration,
+        output: active.output.text(),
+    }
 }
 
 /// The delay before attempt `failed_attempt + 1`: `backoff`, doubled for each earlier retry.

@@ -28,6 +28,7 @@
 //!   is logged as `reason=shutdown`, and `event=stopped unreported=N` counts the runs
 //!   that had still not ended 5 s after their SIGKILL.
 
+mod catch_up;
 mod clock;
 mod engine;
 mod gate;
@@ -36,10 +37,13 @@ mod spec;
 mod timetable;
 
 #[cfg(test)]
+mod gate_tests;
+#[cfg(test)]
 mod tests;
 
+pub use catch_up::{Makeup, plan as plan_catch_up};
 pub use clock::{Clock, SystemClock, TokioClock};
-pub use gate::{FireGate, LocalGate};
+pub use gate::{Claim, FireGate, GateEvent, JobMark, LocalGate, RunNote, RunStatus};
 pub use spec::build_run_spec;
 pub use timetable::Timetable;
 

@@ -53,6 +53,12 @@ pub const EVENTS: &[&str] = &[
     "signal",
     "grace_over",
     "stopped",
+    // With a store (several clocks on one database).
+    "store",
+    "leader",
+    "standby",
+    "caught_up",
+    "store_error",
 ];
 
 /// RFC 3339 in UTC (`2026-01-05T09:00:00Z`), with a fraction only when there is one.
@@ -292,6 +298,8 @@ pub enum SkipReason {
     Shutdown,
     /// Another clock claimed the slot.
     Claimed,
+    /// The store could not be reached to claim it.
+    StoreError,
 }
 
 impl SkipReason {
@@ -304,6 +312,7 @@ impl SkipReason {
             SkipReason::RetrySuperseded => "retry_superseded",
             SkipReason::Shutdown => "shutdown",
             SkipReason::Claimed => "claimed",
+            SkipReason::StoreError => "store_error",
         }
     }
 }
@@ -419,6 +428,67 @@ pub fn adopted(run: RunRef<'_>, dyno: &str) {
 /// The dynos of an earlier clock could not be listed: none is adopted.
 pub fn adoption_failed(error: &str) {
     tracing::warn!(event = "adoption_failed", error);
+}
+
+/// A slot that fell due while no clock scheduled, started now (a restart, a takeover).
+pub fn caught_up(job: &str, slot: DateTime<Utc>, late_ms: u64) {
+    tracing::info!(
+        event = "caught_up",
+        job,
+        scheduled_for = rfc3339(slot).as_str(),
+        late_ms
+    );
+}
+
+/// A run lost with a dead clock gets attempt `attempt` after `delay`.
+pub fn retrying_lost(job: &str, slot: DateTime<Utc>, attempt: u32, delay: Duration) {
+    tracing::info!(
+        event = "retrying",
+        job,
+        scheduled_for = rfc3339(slot).as_str(),
+        attempt,
+        delay_ms = ms(delay),
+        reason = "lost",
+    );
+}
+
+/// Leadership changed: `state` is `acquired`, `released` or `lost`.
+pub fn leader(state: &str, dyno: Option<&str>, instance: &str, reason: Option<&str>) {
+    match state {
+        "lost" => tracing::warn!(event = "leader", state, dyno, instance, reason),
+        _ => tracing::info!(event = "leader", state, dyno, instance),
+    }
+}
+
+/// This clock waits while another one schedules.
+pub fn standby(leader_dyno: Option<&str>) {
+    tracing::info!(event = "standby", leader_dyno);
+}
+
+/// A run that was going on a clock that died (its lease and heartbeat are gone).
+pub fn lost(job: &str, slot: DateTime<Utc>, attempt: u32, dyno: Option<&str>) {
+    tracing::error!(
+        event = "lost",
+        job,
+        scheduled_for = rfc3339(slot).as_str(),
+        attempt,
+        dyno
+    );
+}
+
+/// The store failed; `suppressed` counts the like errors not logged since the last line.
+pub fn store_error(kind: &str, error: &str, suppressed: u64) {
+    tracing::error!(
+        event = "store_error",
+        kind,
+        error,
+        suppressed = (suppressed > 0).then_some(suppressed)
+    );
+}
+
+/// The store is ready: the schema is current and this clock is registered.
+pub fn store_ready(schema: i32, migrated: bool, tls: &str) {
+    tracing::info!(event = "store", state = "ready", schema, migrated, tls);
 }
 
 #[cfg(test)]

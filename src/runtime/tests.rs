@@ -245,8 +245,8 @@ impl Clock for JumpClock {
 struct RefuseAll;
 
 impl FireGate for RefuseAll {
-    async fn claim(&self, _job: &str, _slot: DateTime<Utc>) -> bool {
-        false
+    async fn claim(&self, _job: &str, _slot: DateTime<Utc>) -> Claim {
+        Claim::Taken
     }
 }
 
