@@ -547,7 +547,8 @@ fn two_clocks_are_allowed_with_a_store_and_its_config_var() {
     server.on_formation("PATCH", vec![Reply::ok(formation(2, "Basic"))]);
     let sandbox = Sandbox::new(&server);
     std::fs::write(sandbox.cwd.path().join("clock.yml"), STORE_YML).expect("write clock.yml");
-    let out = sandbox.clockctl(&["scale", "--quantity", "2"]);
+    // `clockctl scale 2`, as the docs write it, is the same as `--quantity 2`.
+    let out = sandbox.clockctl(&["scale", "2"]);
     out.expect_code(0);
     assert_eq!(
         server.request_lines(),
@@ -600,4 +601,13 @@ fn two_clocks_are_refused_without_the_store_or_its_config_var() {
         [format!("GET {}", config_vars_path())]
     );
     server.assert_schema_followed();
+}
+
+#[test]
+fn a_quantity_given_twice_is_a_usage_error() {
+    let server = FakeHeroku::start();
+    let out = Sandbox::new(&server).clockctl(&["scale", "1", "--quantity", "1"]);
+    out.expect_code(2);
+    out.stderr_has("--quantity");
+    server.assert_nothing_sent();
 }

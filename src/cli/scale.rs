@@ -25,10 +25,14 @@ use crate::visible::visible;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// How many clock dynos: 1 runs the clock, 0 stops it. More than 1 only with a
-    /// `store:` block in clock.yml (see docs/running-two-clocks.md).
-    #[arg(long, short = 'q', default_value_t = 1, value_name = "N")]
-    quantity: u32,
+    /// How many clock dynos (`clockctl scale 2` is the same as `--quantity 2`): 1 runs the
+    /// clock, 0 stops it. More than 1 only with a `store:` block in clock.yml (see
+    /// docs/running-two-clocks.md). Default: 1.
+    #[arg(value_name = "N", conflicts_with = "quantity")]
+    count: Option<u32>,
+    /// How many clock dynos, as a flag (the same as the N argument).
+    #[arg(long, short = 'q', value_name = "N")]
+    quantity: Option<u32>,
     /// The clock.yml whose `store:` block allows more than one clock dyno.
     #[arg(
         long,
@@ -80,14 +84,15 @@ pub const ONE_CLOCK_ONLY: &str =
     "a clock runs every job on its own, so a second clock dyno would run every job twice";
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
-    let store_var = if args.quantity > 1 {
-        Some(store_variable(&args.config, args.quantity)?)
+    let quantity = args.count.or(args.quantity).unwrap_or(1);
+    let store_var = if quantity > 1 {
+        Some(store_variable(&args.config, quantity)?)
     } else {
         None
     };
     init_debug_log();
     let session = open_session(&args.app)?;
-    let update = FormationUpdate::new(i64::from(args.quantity), args.size.as_deref());
+    let update = FormationUpdate::new(i64::from(quantity), args.size.as_deref());
     let app = session.app.name.clone();
 
     if let (Some(var), false) = (&store_var, args.dry_run) {
@@ -96,7 +101,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             return Err(Failure::new(format!(
                 "refusing to scale clock to {}: {app} has no config var {var}, which the \
                  store: block in {} names",
-                args.quantity,
+                quantity,
                 args.config.display()
             ))
             .with_hint(format!(
