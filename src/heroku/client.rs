@@ -168,13 +168,16 @@ pub(super) fn segment(value: &str) -> String {
         .collect()
 }
 
-/// A transport error in a few words: what failed and its innermost cause
-/// ("connection failed: Connection refused (os error 111)").
-fn describe_transport(error: &reqwest::Error) -> String {
+/// A transport error in a few words, without the URL (reqwest's own `Display` of an
+/// error includes it, and a log-session URL carries a token): what failed and its
+/// innermost cause ("connection failed: Connection refused (os error 111)").
+pub fn describe_transport(error: &reqwest::Error) -> String {
     let what = if error.is_timeout() {
         "no answer in time"
     } else if error.is_connect() {
         "connection failed"
+    } else if error.is_body() || error.is_decode() {
+        "the connection broke"
     } else {
         "request failed"
     };
@@ -185,8 +188,9 @@ fn describe_transport(error: &reqwest::Error) -> String {
         source = cause.source();
     }
     match innermost {
-        Some(cause) => format!("{what}: {cause}"),
-        None => what.to_owned(),
+        // Some causes repeat the URL; keep only what has none.
+        Some(cause) if !cause.contains("://") => format!("{what}: {cause}"),
+        _ => what.to_owned(),
     }
 }
 

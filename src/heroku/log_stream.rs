@@ -177,30 +177,7 @@ impl LogStream {
     }
 }
 
-/// What failed and its innermost cause, without the URL (reqwest's own `Display` of an
-/// error includes it).
-pub fn describe(error: &reqwest::Error) -> String {
-    let what = if error.is_timeout() {
-        "no answer in time"
-    } else if error.is_connect() {
-        "connection failed"
-    } else if error.is_body() || error.is_decode() {
-        "the connection broke"
-    } else {
-        "request failed"
-    };
-    let mut innermost = None;
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        innermost = Some(cause.to_string());
-        source = cause.source();
-    }
-    match innermost {
-        // Some causes repeat the URL; keep only what has none.
-        Some(cause) if !cause.contains("://") => format!("{what}: {cause}"),
-        _ => what.to_owned(),
-    }
-}
+pub use super::client::describe_transport as describe;
 
 #[cfg(test)]
 mod tests {
