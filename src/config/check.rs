@@ -23,7 +23,14 @@ use super::yaml::{Node, Value, read_tree};
 use super::{Diagnostic, Parsed, Severity, duration, when};
 use crate::schedule::{AtTime, CronExpr, JobSchedule, Schedule, ScheduleError};
 
-const TOP_KEYS: [&str; 4] = ["timezone", "defaults", "jobs", "shutdown_grace"];
+const TOP_KEYS: [&str; 6] = [
+    "timezone",
+    "defaults",
+    "jobs",
+    "shutdown_grace",
+    "notify",
+    "heartbeat",
+];
 /// Past this many findings the rest are summarised in one: nobody reads more, and a
 /// hostile file could otherwise produce one per byte.
 const MAX_DIAGNOSTICS: usize = 200;
@@ -42,6 +49,9 @@ pub(super) struct Checker<'a> {
     /// Each distinct valid cron text, parsed once: parsing is pure, and large files repeat
     /// their expressions.
     pub parsed_crons: std::collections::HashMap<String, CronExpr>,
+    /// The channel names under `notify:`, for `alert.to`; `None` when that block is
+    /// invalid (its errors are reported there, not again at each job).
+    pub channels: Option<Vec<String>>,
 }
 
 /// The (pure, costly) facts about one cron schedule that warnings need.
@@ -61,6 +71,7 @@ pub(super) fn check(source: &str, now: DateTime<Utc>) -> Parsed {
         dropped: (0, 0),
         cron_facts: std::collections::HashMap::new(),
         parsed_crons: std::collections::HashMap::new(),
+        channels: Some(Vec::new()),
     };
     let config = checker.check_file();
     let mut diagnostics = checker.diagnostics;
@@ -119,6 +130,10 @@ impl<'a> Checker<'a> {
             message,
             hint,
         });
+    }
+
+    pub fn position(&self, span: &Span) -> super::source::Position {
+        self.index.position(span)
     }
 
     pub fn line_of(&self, span: &Span) -> u32 {
@@ -225,6 +240,18 @@ impl<'a> Checker<'a> {
             Some((_, value)) => self.shutdown_grace(value),
             None => Some(DEFAULT_SHUTDOWN_GRACE),
         };
+        // Before the jobs, so that each `alert.to` can be checked against the channels.
+        let notify = match top.get("notify") {
+            Some((_, value)) => self.notify_block(value),
+            None => Some(Vec::new()),
+        };
+        self.channels = notify
+            .as_ref()
+            .map(|channels| channels.iter().map(|c| c.name.clone()).collect());
+        let heartbeat = match top.get("heartbeat") {
+            Some((key, value)) => self.heartbeat_block(key, value).map(Some),
+            None => Some(None),
+        };
         let defaults = match top.get("defaults") {
             Some((_, value)) => match &value.value {
                 Value::Map(entries) => self.read_fields(Section::Defaults, entries),
@@ -244,6 +271,8 @@ impl<'a> Checker<'a> {
             timezone: timezone?,
             shutdown_grace: shutdown_grace?,
             jobs: jobs?,
+            notify: notify?,
+            heartbeat: heartbeat?,
         })
     }
 
@@ -412,6 +441,13 @@ impl<'a> Checker<'a> {
             }
             Some((_, parsed)) => parsed.clone(),
         };
+        let alert = match &fields.alert {
+            Some(alert) => {
+                let channels = self.channels.clone();
+                Some(self.alert(name, alert, channels.as_deref())?)
+            }
+            None => None,
+        };
         let schedule = self.job_schedule(name, &fields, schedule?, file_tz)?;
         let job = Job {
             name: name.to_owned(),
@@ -426,6 +462,8 @@ impl<'a> Checker<'a> {
             retry_backoff: fields.retry_backoff.unwrap_or(DEFAULT_RETRY_BACKOFF),
             env: fields.env.clone().unwrap_or_default(),
             misfire_grace: fields.misfire_grace.unwrap_or(DEFAULT_MISFIRE_GRACE),
+            alert,
+            monitor: fields.monitor.clone(),
             line: self.line_of(&key.span),
         };
         self.warn_about(&job, &fields);

@@ -23,7 +23,7 @@ use crate::schedule::{AtTime, CronExpr};
 /// The keys that pick a job's schedule; exactly one per job.
 pub(super) const SCHEDULE_KEYS: [&str; 3] = ["cron", "every", "at"];
 /// The keys `defaults:` may set (every job key but the schedule and the command).
-pub(super) const SETTING_KEYS: [&str; 13] = [
+pub(super) const SETTING_KEYS: [&str; 14] = [
     "timezone",
     "description",
     "enabled",
@@ -37,7 +37,10 @@ pub(super) const SETTING_KEYS: [&str; 13] = [
     "start",
     "end",
     "misfire_grace",
+    "alert",
 ];
+/// Keys only a job may set (besides the command and schedule): each job has its own.
+pub(super) const JOB_ONLY_KEYS: [&str; 1] = ["monitor"];
 const OVERLAP_VALUES: [&str; 4] = ["skip", "queue", "replace", "allow"];
 
 /// A value and where it is written.
@@ -76,6 +79,8 @@ pub(super) struct Fields {
     pub start: Option<At<AtTime>>,
     pub end: Option<At<AtTime>>,
     pub misfire_grace: Option<Duration>,
+    pub alert: Option<super::notify::AlertFields>,
+    pub monitor: Option<crate::config::Monitor>,
     /// Keys that an unknown key was probably meant to be (`comand` → `command`), so the
     /// checker does not also report them missing.
     pub typos: Vec<&'static str>,
@@ -113,6 +118,10 @@ impl Fields {
         fill(&mut self.retries, &defaults.retries);
         fill(&mut self.retry_backoff, &defaults.retry_backoff);
         fill(&mut self.misfire_grace, &defaults.misfire_grace);
+        self.alert = match (self.alert.take(), &defaults.alert) {
+            (Some(own), Some(default)) => Some(own.or_defaults(default)),
+            (own, default) => own.or_else(|| default.clone()),
+        };
         if let Some(default_env) = &defaults.env {
             let mut env = default_env.clone();
             env.extend(self.env.take().unwrap_or_default());
@@ -173,11 +182,11 @@ impl Checker<'_> {
     ) {
         let in_defaults = section == Section::Defaults;
         match key {
-            "command" | "cron" | "every" | "at" if in_defaults => {
+            "command" | "cron" | "every" | "at" | "monitor" if in_defaults => {
                 self.error(
                     &key_node.span,
                     format!("\"{key}\" cannot be set in defaults"),
-                    Some("each job sets its own command and schedule".into()),
+                    Some("each job sets its own command, schedule and monitor".into()),
                 );
             }
             "command" => {
@@ -233,6 +242,12 @@ impl Checker<'_> {
                 fields.misfire_grace = self.duration_value(key, value, false).map(|d| d.value);
             }
             "overlap" => fields.overlap = self.overlap(value),
+            "alert" => fields.alert = self.alert_fields(key_node, value),
+            "monitor" => {
+                if let Section::Job(name) = section {
+                    fields.monitor = self.monitor(name, key_node, value);
+                }
+            }
             "retries" => fields.retries = self.retries(value),
             "env" => fields.env = self.env(value),
             "start" | "end" => {
@@ -252,6 +267,7 @@ impl Checker<'_> {
                         std::iter::once("command")
                             .chain(SCHEDULE_KEYS)
                             .chain(SETTING_KEYS)
+                            .chain(JOB_ONLY_KEYS)
                             .collect(),
                         format!(" in job \"{name}\""),
                     ),

@@ -89,6 +89,8 @@ fn job(name: &str) -> Job {
         retry_backoff: Duration::from_secs(5),
         env: BTreeMap::new(),
         misfire_grace: Duration::from_secs(30),
+        alert: None,
+        monitor: None,
         line: 1,
     }
 }
