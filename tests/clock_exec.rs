@@ -19,6 +19,7 @@ fn spec(command: &str) -> RunSpec {
         env: BTreeMap::new(),
         timeout: None,
         kill_grace: Duration::from_secs(5),
+        output: None,
     }
 }
 
@@ -230,4 +231,23 @@ async fn a_job_killed_by_a_signal_from_outside_is_a_failure() {
     let (outcome, _) = run(spec("kill -KILL $$")).await;
     assert_eq!(outcome.end, End::Signaled(9));
     assert_eq!(outcome.end.exit_code(), 137);
+}
+
+#[tokio::test]
+async fn the_output_tail_keeps_the_last_lines_of_both_streams() {
+    let tail = heroku_clock::exec::OutputTail::default();
+    let mut spec = spec("for i in $(seq 1 3000); do echo \"out $i\"; done; echo 'last words' >&2");
+    spec.output = Some(tail.clone());
+    let (outcome, _) = run(spec).await;
+    assert_eq!(outcome.end, End::Exited(0));
+    let (text, cut) = tail.text();
+    assert!(cut, "3000 lines do not fit in the tail");
+    assert!(
+        text.len() <= heroku_clock::exec::TAIL_BYTES,
+        "{} bytes",
+        text.len()
+    );
+    assert!(text.contains("out 3000\n"), "the end is kept: {text}");
+    assert!(text.contains("last words\n"), "stderr too: {text}");
+    assert!(!text.contains("out 1\n"), "the start is dropped");
 }

@@ -58,6 +58,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             env,
             timeout: job.timeout,
             kill_grace: job.kill_grace,
+            output: None,
         };
         let handle = LocalExecutor.start(spec);
         let reference = RunRef {

@@ -15,7 +15,9 @@ use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until};
 
-use super::{Control, End, Executor, LineSplitter, Outcome, RunHandle, RunSpec, RunSupervisor};
+use super::{
+    Control, End, Executor, LineSplitter, Outcome, OutputTail, RunHandle, RunSpec, RunSupervisor,
+};
 
 /// After a run's command has exited by itself, how long its output may still take to
 /// reach end-of-file. A process it left behind in the background can hold the pipes open
@@ -77,11 +79,11 @@ async fn supervise(
         child
             .stdout
             .take()
-            .map(|out| tokio::spawn(forward(out, "stdout", spec.job.clone(), spec.run))),
+            .map(|out| tokio::spawn(forward(out, "stdout", spec.clone_for_output()))),
         child
             .stderr
             .take()
-            .map(|err| tokio::spawn(forward(err, "stderr", spec.job.clone(), spec.run))),
+            .map(|err| tokio::spawn(forward(err, "stderr", spec.clone_for_output()))),
     ];
     let timeout_at = spec.timeout.map(|timeout| started + timeout);
     let mut ending: Option<Ending> = None;
@@ -170,8 +172,33 @@ fn signal_group(group: Option<libc::pid_t>, signal: libc::c_int) {
     }
 }
 
-/// Reads one pipe to end-of-file and logs each line as `event=output`.
-async fn forward(mut pipe: impl AsyncRead + Unpin, stream: &'static str, job: String, run: u64) {
+/// What a pipe's reader needs of the run.
+struct OutputTo {
+    job: String,
+    run: u64,
+    tail: Option<OutputTail>,
+}
+
+impl RunSpec {
+    fn clone_for_output(&self) -> OutputTo {
+        OutputTo {
+            job: self.job.clone(),
+            run: self.run,
+            tail: self.output.clone(),
+        }
+    }
+}
+
+/// Reads one pipe to end-of-file and logs each line as `event=output` (and keeps it in
+/// the run's output tail, when it has one).
+async fn forward(mut pipe: impl AsyncRead + Unpin, stream: &'static str, to: OutputTo) {
+    let OutputTo { job, run, tail } = to;
+    let log_line = |job: &str, run: u64, stream: &'static str, line: &super::Line| {
+        log_line(job, run, stream, line);
+        if let Some(tail) = &tail {
+            tail.push(&line.text());
+        }
+    };
     let mut splitter = LineSplitter::default();
     let mut buffer = vec![0_u8; 8 * 1024];
     loop {

@@ -9,9 +9,11 @@
 
 mod lines;
 mod local;
+mod tail;
 
 pub use lines::{Line, LineSplitter, MAX_LINE_BYTES};
 pub use local::LocalExecutor;
+pub use tail::{OutputTail, TAIL_BYTES, last_bytes, last_chars};
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -31,6 +33,9 @@ pub struct RunSpec {
     /// Past this the run is terminated (SIGTERM), then killed after `kill_grace`.
     pub timeout: Option<Duration>,
     pub kill_grace: Duration,
+    /// Where to keep the end of the run's output, when someone will report it (alerts,
+    /// monitor pings); every forwarded line is appended.
+    pub output: Option<OutputTail>,
 }
 
 /// A request to stop a run early.

@@ -7,6 +7,7 @@
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -14,9 +15,9 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use super::report::{self, RunRef, SkipReason, StopReason};
-use super::{Clock, ClockJob, FireGate, Plan};
+use super::{AfterEnd, Clock, ClockJob, FireGate, Plan, RunInfo, RunObserver};
 use crate::config::Overlap;
-use crate::exec::{Control, Executor, Outcome, RunControl, RunSpec};
+use crate::exec::{Control, Executor, Outcome, OutputTail, RunControl, RunSpec};
 use crate::schedule::{DstNote, Fire};
 
 /// How many missed slots one misfire walks one by one before it leaps ahead.
@@ -33,6 +34,8 @@ enum Due {
     Slot(Fire),
     /// Attempt `attempt` of the run of `slot`.
     Retry { slot: DateTime<Utc>, attempt: u32 },
+    /// The observer's heartbeat (the entry's `job` is unused).
+    Heartbeat,
 }
 
 #[derive(Debug)]
@@ -69,6 +72,8 @@ struct Active {
     attempt: u32,
     control: RunControl,
     stop: Option<StopReason>,
+    /// The end of its output, when the observer wants it.
+    output: Option<OutputTail>,
 }
 
 /// A run that waits for the job's running run(s) to end (`queue` or `replace`).
@@ -105,10 +110,17 @@ pub(super) struct Engine<E, G, C> {
     finished_tx: mpsc::UnboundedSender<Finished>,
     finished_rx: mpsc::UnboundedReceiver<Finished>,
     shutting_down: bool,
+    observer: Arc<dyn RunObserver>,
 }
 
 impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
-    pub(super) fn new(plan: Plan, executor: E, gate: G, clock: C) -> Self {
+    pub(super) fn new(
+        plan: Plan,
+        executor: E,
+        gate: G,
+        clock: C,
+        observer: Arc<dyn RunObserver>,
+    ) -> Self {
         let (finished_tx, finished_rx) = mpsc::unbounded_channel();
         let jobs = plan
             .jobs
@@ -133,6 +145,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             finished_tx,
             finished_rx,
             shutting_down: false,
+            observer,
         }
     }
 
@@ -172,6 +185,9 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             }
         }
         report::running(self.jobs.len(), self.disabled);
+        if let Some(every) = self.observer.heartbeat_every() {
+            self.push(now + to_chrono(every), 0, Due::Heartbeat);
+        }
     }
 
     fn push(&mut self, at: DateTime<Utc>, job: usize, due: Due) {
@@ -199,8 +215,29 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 Due::Retry { slot, attempt } => {
                     self.on_retry(entry.job, slot, attempt, entry.at, now)
                 }
+                Due::Heartbeat => self.on_heartbeat(now).await,
             }
         }
+    }
+
+    /// The heartbeat came due: tell the observer when this clock leads, and come back
+    /// after `every`. Chained from now, not from the due time: a stalled loop must not
+    /// catch up with a burst of pings.
+    async fn on_heartbeat(&mut self, now: DateTime<Utc>) {
+        let Some(every) = self.observer.heartbeat_every() else {
+            return;
+        };
+        if self.gate.leads().await {
+            self.observer.heartbeat(now);
+        }
+        self.push(now + to_chrono(every), 0, Due::Heartbeat);
+    }
+
+    /// Logs a slot (or a retry) that does not run, and tells the observer.
+    fn skip(&self, index: usize, slot: DateTime<Utc>, reason: SkipReason, attempt: Option<u32>) {
+        let job = &self.jobs[index].spec.job;
+        report::skipped(&job.name, slot, reason, attempt);
+        self.observer.skipped(job, slot, reason, attempt, 0);
     }
 
     /// A slot came due. Every slot due by now is looked at (a stalled clock can find
@@ -254,12 +291,19 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 uncounted,
                 report::late_ms(due.at, now),
             );
+            self.observer.skipped(
+                &state.spec.job,
+                fire.slot,
+                SkipReason::Misfire,
+                None,
+                missed,
+            );
         }
         if !in_grace {
             return;
         }
         if !self.gate.claim(&state.spec.job.name, due.slot).await {
-            report::skipped(&state.spec.job.name, due.slot, SkipReason::Claimed, None);
+            self.skip(index, due.slot, SkipReason::Claimed, None);
             return;
         }
         self.on_claimed(index, due, now);
@@ -276,10 +320,10 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         }
         match state.spec.job.overlap {
             Overlap::Allow => self.start(index, slot, due, 1, dst, now),
-            Overlap::Skip => report::skipped(name, slot, SkipReason::Overlap, None),
+            Overlap::Skip => self.skip(index, slot, SkipReason::Overlap, None),
             Overlap::Queue => {
                 if state.waiting.is_some() {
-                    report::skipped(name, slot, SkipReason::QueueFull, None);
+                    self.skip(index, slot, SkipReason::QueueFull, None);
                 } else {
                     let waiting_for = state.running.first().map_or(0, |active| active.run);
                     report::queued(name, slot, waiting_for);
@@ -298,7 +342,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                     active.control.send(Control::Terminate { kill_after });
                 }
                 if let Some(older) = state.waiting.replace(Waiting { slot, due, dst }) {
-                    report::skipped(name, older.slot, SkipReason::Superseded, None);
+                    self.skip(index, older.slot, SkipReason::Superseded, None);
                 }
             }
         }
@@ -316,12 +360,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         let state = &self.jobs[index];
         let busy = !state.running.is_empty() || state.waiting.is_some();
         if busy && state.spec.job.overlap != Overlap::Allow {
-            report::skipped(
-                &state.spec.job.name,
-                slot,
-                SkipReason::Overlap,
-                Some(attempt),
-            );
+            self.skip(index, slot, SkipReason::Overlap, Some(attempt));
             return;
         }
         self.start(index, slot, due, attempt, None, now);
@@ -340,7 +379,9 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         let run = self.last_run;
         let state = &mut self.jobs[index];
         let job = &state.spec.job;
-        let spec = run_spec(job, run, slot, attempt);
+        let output = self.observer.wants_output(job).then(OutputTail::default);
+        let mut spec = run_spec(job, run, slot, attempt);
+        spec.output = output.clone();
         let handle = self.executor.start(spec);
         let reference = RunRef {
             job: &job.name,
@@ -349,12 +390,19 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             attempt,
         };
         report::started(reference, report::late_ms(due, now), dst, handle.pid);
+        self.observer.started(RunInfo {
+            job,
+            run,
+            slot,
+            attempt,
+        });
         state.running.push(Active {
             run,
             slot,
             attempt,
             control: handle.control(),
             stop: None,
+            output,
         });
         let finished_tx = self.finished_tx.clone();
         tokio::spawn(async move {
@@ -386,9 +434,21 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             attempt: active.attempt,
         };
         let failed = report::ended(reference, &finished.outcome, active.stop);
+        let info = RunInfo {
+            job,
+            run: active.run,
+            slot: active.slot,
+            attempt: active.attempt,
+        };
+        let output = active.output.as_ref().map(OutputTail::text);
+        let mut after = AfterEnd::Final;
         if self.shutting_down {
+            self.observer
+                .ended(info, &finished.outcome, active.stop, after, output);
             return;
         }
+        let mut superseded_retry = None;
+        let mut retry_at = None;
         if failed && active.attempt <= job.retries {
             let attempt = active.attempt + 1;
             let delay = retry_delay(job.retry_backoff, active.attempt);
@@ -398,17 +458,26 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             let superseded = job.overlap != Overlap::Allow
                 && (state.waiting.is_some() || state.next.is_some_and(|next| at >= next.at));
             if superseded {
-                report::skipped(
-                    &job.name,
-                    active.slot,
-                    SkipReason::RetrySuperseded,
-                    Some(attempt),
-                );
+                superseded_retry = Some(attempt);
             } else {
                 report::retrying(reference, attempt, delay);
-                let slot = active.slot;
-                self.push(at, finished.job, Due::Retry { slot, attempt });
+                after = AfterEnd::Retry { attempt, delay };
+                retry_at = Some(at);
             }
+        }
+        self.observer
+            .ended(info, &finished.outcome, active.stop, after, output);
+        if let Some(attempt) = superseded_retry {
+            self.skip(
+                finished.job,
+                active.slot,
+                SkipReason::RetrySuperseded,
+                Some(attempt),
+            );
+        }
+        if let (AfterEnd::Retry { attempt, .. }, Some(at)) = (after, retry_at) {
+            let slot = active.slot;
+            self.push(at, finished.job, Due::Retry { slot, attempt });
         }
         let state = &mut self.jobs[finished.job];
         if state.running.is_empty() {
@@ -436,6 +505,8 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                     SkipReason::Shutdown,
                     None,
                 );
+                self.observer
+                    .skipped(&state.spec.job, waiting.slot, SkipReason::Shutdown, None, 0);
             }
             for active in &mut state.running {
                 active.stop = Some(StopReason::Interrupted);
@@ -473,6 +544,10 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
     }
 }
 
+fn to_chrono(duration: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::TimeDelta::MAX)
+}
+
 /// The delay before attempt `failed_attempt + 1`: `backoff`, doubled for each earlier retry.
 fn retry_delay(backoff: Duration, failed_attempt: u32) -> Duration {
     let doublings = failed_attempt.saturating_sub(1).min(31);
@@ -492,6 +567,7 @@ fn run_spec(job: &crate::config::Job, run: u64, slot: DateTime<Utc>, attempt: u3
         env,
         timeout: job.timeout,
         kill_grace: job.kill_grace,
+        output: None,
     }
 }
 

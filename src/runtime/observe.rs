@@ -1,0 +1,84 @@
+//! The seam through which the rest of the clock hears about runs: [`RunObserver`].
+//!
+//! The engine calls an observer where it logs a run's start, its end, a retry, a skipped
+//! or missed slot, and on each heartbeat tick. Every method is synchronous and must
+//! return at once (hand the work to a task, never wait on the network): the engine calls
+//! it from the loop that times every job, so an observer that blocked would delay runs.
+//! [`crate::notify`] is the observer that sends alerts and monitor pings; the runtime
+//! knows nothing about channels or services.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::report::{SkipReason, StopReason};
+use crate::config::Job;
+use crate::exec::Outcome;
+
+/// One run, as observers see it.
+#[derive(Debug, Clone, Copy)]
+pub struct RunInfo<'a> {
+    pub job: &'a Job,
+    /// The run's number in this process (`run=` in the logs).
+    pub run: u64,
+    pub slot: DateTime<Utc>,
+    pub attempt: u32,
+}
+
+/// What follows a run's end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterEnd {
+    /// Attempt `attempt` starts after `delay`: this end is not the run's final outcome.
+    Retry { attempt: u32, delay: Duration },
+    /// Nothing: this is the run's final outcome.
+    Final,
+}
+
+/// Hears about runs. Every method has an empty default.
+pub trait RunObserver: Send + Sync + 'static {
+    /// Whether runs of `job` should keep the end of their output for [`Self::ended`].
+    fn wants_output(&self, _job: &Job) -> bool {
+        false
+    }
+
+    /// An attempt started.
+    fn started(&self, _run: RunInfo<'_>) {}
+
+    /// An attempt ended; `output` is the end of its output when [`Self::wants_output`]
+    /// asked for it.
+    fn ended(
+        &self,
+        _run: RunInfo<'_>,
+        _outcome: &Outcome,
+        _stop: Option<StopReason>,
+        _after: AfterEnd,
+        _output: Option<(String, bool)>,
+    ) {
+    }
+
+    /// A slot (or a retry, with `attempt`) did not run. For a misfire, `missed` counts
+    /// the slots passed over.
+    fn skipped(
+        &self,
+        _job: &Job,
+        _slot: DateTime<Utc>,
+        _reason: SkipReason,
+        _attempt: Option<u32>,
+        _missed: u64,
+    ) {
+    }
+
+    /// How often [`Self::heartbeat`] should be called, if at all.
+    fn heartbeat_every(&self) -> Option<Duration> {
+        None
+    }
+
+    /// The timer loop is alive and this clock schedules (see [`super::FireGate::leads`]).
+    fn heartbeat(&self, _now: DateTime<Utc>) {}
+}
+
+/// Hears nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoObserver;
+
+impl RunObserver for NoObserver {}
