@@ -13,6 +13,7 @@ pub mod config;
 pub mod exec;
 pub mod heroku;
 pub mod logging;
+pub mod notify;
 pub mod procfile;
 pub mod runtime;
 pub mod schedule;

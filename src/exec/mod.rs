@@ -85,6 +85,10 @@ pub struct Outcome {
     pub duration: Duration,
 }
 
+/// The error of a run whose executor vanished without reporting its end: the clock lost
+/// track of it (alerts call that `lost`).
+pub const LOST_RUN: &str = "the executor dropped the run";
+
 /// What the runtime holds for a started run.
 #[derive(Debug)]
 pub struct RunHandle {
@@ -142,7 +146,7 @@ impl RunHandle {
     /// failed start rather than a hang.
     pub async fn wait(self) -> Outcome {
         self.outcome.await.unwrap_or(Outcome {
-            end: End::SpawnFailed("the executor dropped the run".to_string()),
+            end: End::SpawnFailed(LOST_RUN.to_string()),
             duration: Duration::ZERO,
         })
     }

@@ -497,6 +497,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         self.shutting_down = true;
         self.heap.clear();
         report::shutting_down(signal, self.running_count(), self.shutdown_grace);
+        self.observer.stopping(self.shutdown_grace);
         for state in &mut self.jobs {
             if let Some(waiting) = state.waiting.take() {
                 report::skipped(

@@ -75,6 +75,9 @@ pub trait RunObserver: Send + Sync + 'static {
 
     /// The timer loop is alive and this clock schedules (see [`super::FireGate::leads`]).
     fn heartbeat(&self, _now: DateTime<Utc>) {}
+
+    /// The clock got a signal and will stop within `grace`.
+    fn stopping(&self, _grace: Duration) {}
 }
 
 /// Hears nothing.

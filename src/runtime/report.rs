@@ -43,6 +43,11 @@ pub const EVENTS: &[&str] = &[
     "signal",
     "grace_over",
     "stopped",
+    // Alerts, monitor pings and the heartbeat (`notify` logs these).
+    "notified",
+    "notify_failed",
+    "notify_dropped",
+    "notify_disabled",
 ];
 
 /// RFC 3339 in UTC (`2026-01-05T09:00:00Z`), with a fraction only when there is one.
