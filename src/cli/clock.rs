@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 use tokio::signal::unix::{SignalKind, signal};
@@ -17,7 +18,8 @@ use super::Failure;
 use crate::config::{self, Config, Severity};
 use crate::exec::LocalExecutor;
 use crate::logging::{self, LogSettings};
-use crate::runtime::{self, LocalGate, Plan, SystemClock};
+use crate::notify::{Notifier, deliver};
+use crate::runtime::{self, LocalGate, NoObserver, Plan, RunObserver, SystemClock};
 
 /// Runs the jobs of a clock.yml on schedule until SIGTERM or SIGINT.
 #[derive(Debug, Parser)]
@@ -56,17 +58,44 @@ fn run(args: ClockArgs) -> Result<ExitCode, Failure> {
     let runtime = tokio_runtime()?;
     runtime.block_on(async {
         let signals = forward_signals()?;
-        runtime::run(
+        let notifier = start_notifier(&config)?;
+        let observer: Arc<dyn RunObserver> = match &notifier {
+            Some(notifier) => Arc::clone(notifier) as Arc<dyn RunObserver>,
+            None => Arc::new(NoObserver),
+        };
+        runtime::run_observed(
             Plan::from_config(config),
             LocalExecutor,
             LocalGate,
             SystemClock,
+            observer,
             signals,
         )
         .await;
+        if let Some(notifier) = notifier {
+            notifier.flush(deliver::FLUSH_BUDGET).await;
+        }
         Ok::<(), Failure>(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Alerts, monitor pings and the heartbeat, when the file asks for any: credentials
+/// are read from the environment now, once.
+fn start_notifier(config: &Config) -> Result<Option<Arc<Notifier>>, Failure> {
+    let wanted = !config.notify.is_empty()
+        || config.heartbeat.is_some()
+        || config.jobs.iter().any(|job| job.monitor.is_some());
+    if !wanted {
+        return Ok(None);
+    }
+    let http = deliver::http_client()
+        .map_err(|error| Failure::usage(format!("cannot set up HTTP for alerts: {error}")))?;
+    Ok(Notifier::start(
+        config,
+        &|name| std::env::var(name).ok(),
+        http,
+    ))
 }
 
 /// The single-threaded tokio runtime the clock and `clockctl run` use: the clock's own

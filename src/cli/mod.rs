@@ -6,8 +6,10 @@
 //! 2 a usage or I/O error.
 
 pub mod clock;
+mod env_dir;
 mod init;
 mod next;
+mod notify_cmd;
 mod procfile_cmd;
 mod run;
 mod scale;
@@ -38,6 +40,8 @@ enum Command {
     Scale(scale::Args),
     /// Show the clock dyno's formation, state and the next runs.
     Status(status::Args),
+    /// Send a test message through an alert channel and show what the endpoint answered.
+    Notify(notify_cmd::Args),
     /// Write a starter clock.yml and the Procfile's clock entry into this app.
     Init(init::Args),
     /// Give the Procfile a `clock:` entry (used by the buildpack).
@@ -87,6 +91,7 @@ pub fn clockctl_main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Scale(args) => scale::run(args),
         Command::Status(args) => status::run(args),
+        Command::Notify(args) => notify_cmd::run(args),
         Command::Init(args) => init::run(args),
         Command::Procfile(args) => procfile_cmd::run(args),
     };
