@@ -85,3 +85,88 @@ pub trait RunObserver: Send + Sync + 'static {
 pub struct NoObserver;
 
 impl RunObserver for NoObserver {}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use chrono::TimeZone;
+    use tokio::sync::mpsc;
+
+    use super::super::{FireGate, Plan, TokioClock, run_observed};
+    use super::*;
+    use crate::exec::{Executor, RunHandle, RunSpec};
+
+    struct NoRuns;
+    impl Executor for NoRuns {
+        fn start(&self, _spec: RunSpec) -> RunHandle {
+            RunHandle::pair(None).0
+        }
+    }
+
+    /// A gate whose leadership a test can switch.
+    #[derive(Clone, Default)]
+    struct Leader(Arc<AtomicBool>);
+    impl FireGate for Leader {
+        async fn claim(&self, _job: &str, _slot: DateTime<Utc>) -> bool {
+            true
+        }
+        async fn leads(&self) -> bool {
+            self.0.load(Ordering::SeqCst)
+        }
+    }
+
+    #[derive(Default)]
+    struct Beats(Mutex<Vec<DateTime<Utc>>>);
+    impl RunObserver for Beats {
+        fn heartbeat_every(&self) -> Option<Duration> {
+            Some(Duration::from_secs(300))
+        }
+        fn heartbeat(&self, now: DateTime<Utc>) {
+            self.0.lock().unwrap().push(now);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_heartbeat_ticks_from_the_loop_only_while_this_clock_leads() {
+        let start = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+        let beats = Arc::new(Beats::default());
+        let leader = Leader::default();
+        leader.0.store(true, Ordering::SeqCst);
+        let (signals, signals_rx) = mpsc::unbounded_channel();
+        let plan = Plan {
+            jobs: Vec::new(),
+            disabled: 0,
+            shutdown_grace: Duration::from_secs(1),
+        };
+        let task = tokio::spawn(run_observed(
+            plan,
+            NoRuns,
+            leader.clone(),
+            TokioClock::starting_at(start),
+            Arc::clone(&beats) as Arc<dyn RunObserver>,
+            signals_rx,
+        ));
+        tokio::time::sleep(Duration::from_secs(16 * 60)).await;
+        // Another clock takes the lead: this one stops pinging, and resumes when it leads.
+        leader.0.store(false, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_secs(10 * 60)).await;
+        leader.0.store(true, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_secs(5 * 60)).await;
+        signals.send("SIGTERM").unwrap();
+        task.await.unwrap();
+        let minutes: Vec<i64> = beats
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|t| (*t - start).num_minutes())
+            .collect();
+        assert_eq!(
+            minutes,
+            [5, 10, 15, 30],
+            "every 5 minutes, none while not leading"
+        );
+    }
+}
