@@ -72,9 +72,6 @@ fn run(args: ClockArgs) -> Result<ExitCode, Failure> {
             signals,
         )
         .await;
-        if let Some(notifier) = notifier {
-            notifier.flush(deliver::FLUSH_BUDGET).await;
-        }
         Ok::<(), Failure>(())
     })?;
     Ok(ExitCode::SUCCESS)

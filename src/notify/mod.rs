@@ -292,12 +292,6 @@ impl Notifier {
         }))
     }
 
-    /// Waits for pending deliveries, at most `budget` and not past the deadline the
-    /// shutdown set; drops the rest with a warning.
-    pub async fn flush(&self, budget: Duration) {
-        self.dispatcher.flush(budget).await;
-    }
-
     fn report(&self, kind: Kind, job: &Job, watch: &Watch) -> Report {
         Report {
             kind,
@@ -522,5 +516,9 @@ impl RunObserver for Notifier {
 
     fn stopping(&self, grace: Duration) {
         self.dispatcher.close_by(Instant::now() + grace);
+    }
+
+    fn drain(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(self.dispatcher.flush(deliver::FLUSH_BUDGET))
     }
 }

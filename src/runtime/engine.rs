@@ -530,6 +530,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 _ = sleep_until_some(killed_at.map(|at| at + AFTER_KILL_WAIT)) => break,
             }
         }
+        self.observer.drain().await;
         report::stopped();
     }
 

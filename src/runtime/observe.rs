@@ -7,6 +7,8 @@
 //! [`crate::notify`] is the observer that sends alerts and monitor pings; the runtime
 //! knows nothing about channels or services.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -78,6 +80,12 @@ pub trait RunObserver: Send + Sync + 'static {
 
     /// The clock got a signal and will stop within `grace`.
     fn stopping(&self, _grace: Duration) {}
+
+    /// Every run has ended and the clock is about to exit: finish what is pending (the
+    /// one call that may wait; the engine logs `stopped` after it).
+    fn drain(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(std::future::ready(()))
+    }
 }
 
 /// Hears nothing.
