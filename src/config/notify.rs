@@ -341,7 +341,7 @@ impl<'a> Checker<'a> {
         let mut valid = true;
         if let Some(channels) = channels {
             for name in to {
-                if !channels.iter().any(|c| *c == name.value) {
+                if !channels.contains(&name.value) {
                     let hint = match closest(&name.value, channels.iter().map(String::as_str)) {
                         Some(near) => format!("did you mean \"{near}\"?"),
                         None if channels.is_empty() => {
@@ -545,7 +545,10 @@ mod tests {
 
     const JOB: &str = "jobs:\n  backup:\n    cron: \"0 3 * * *\"\n    command: bin/backup\n";
 
-    fn findings(source: &str) -> Vec<(Severity, u32, u32, String)> {
+    /// `(severity, line, column, message)` of one diagnostic.
+    type Finding = (Severity, u32, u32, String);
+
+    fn findings(source: &str) -> Vec<Finding> {
         parse(source, Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap())
             .diagnostics
             .into_iter()
@@ -553,7 +556,7 @@ mod tests {
             .collect()
     }
 
-    fn error(line: u32, column: u32, message: &str) -> (Severity, u32, u32, String) {
+    fn error(line: u32, column: u32, message: &str) -> Finding {
         (Severity::Error, line, column, message.to_owned())
     }
 
@@ -607,7 +610,7 @@ mod tests {
 
     #[test]
     fn each_error_is_located() {
-        let cases: Vec<(String, Vec<(Severity, u32, u32, String)>)> = vec![
+        let cases: Vec<(String, Vec<Finding>)> = vec![
             (
                 format!("notify:\n  ops:\n    slack: ${{SLACK_URL\n{JOB}"),
                 vec![error(3, 12, "slack: `${` is not closed with `}`")],

@@ -522,3 +522,97 @@ impl RunObserver for Notifier {
         Box::pin(self.dispatcher.flush(deliver::FLUSH_BUDGET))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::TcpListener;
+    use tokio::sync::mpsc;
+
+    use super::*;
+
+    /// A loopback endpoint answering 202 to everything; each request's body arrives on
+    /// the channel.
+    async fn endpoint() -> (u16, mpsc::UnboundedReceiver<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let mut data = Vec::new();
+                    let mut buffer = [0_u8; 4096];
+                    loop {
+                        let n = stream.read(&mut buffer).await.unwrap_or(0);
+                        if n == 0 {
+                            return;
+                        }
+                        data.extend_from_slice(&buffer[..n]);
+                        let text = String::from_utf8_lossy(&data).into_owned();
+                        let Some((head, body)) = text.split_once("\r\n\r\n") else {
+                            continue;
+                        };
+                        let length: usize = head
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse().unwrap_or(0))
+                            })
+                            .unwrap_or(0);
+                        if body.len() >= length {
+                            let _ = tx.send(body.to_owned());
+                            let _ = stream
+                                .write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                                .await;
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (port, rx)
+    }
+
+    #[tokio::test]
+    async fn only_the_first_sentry_check_in_after_start_carries_the_monitor_config() {
+        let (port, mut bodies) = endpoint().await;
+        let source = "jobs:\n  backup:\n    cron: \"0 3 * * *\"\n    timeout: 90m\n    command: bin/backup\n    monitor:\n      sentry: { dsn: \"${DSN}\" }\n";
+        let config = config::parse(source, Utc::now()).config.expect("valid");
+        let dsn = format!("http://key@127.0.0.1:{port}/1");
+        let notifier = Notifier::start(
+            &config,
+            &|name| (name == "DSN").then(|| dsn.clone()),
+            deliver::http_client().unwrap(),
+        )
+        .expect("a notifier");
+        let job = &config.jobs[0];
+        for day in [5, 6] {
+            notifier.started(RunInfo {
+                job,
+                run: day,
+                slot: Utc.with_ymd_and_hms(2026, 1, day as u32, 3, 0, 0).unwrap(),
+                attempt: 1,
+            });
+        }
+        let first: serde_json::Value = serde_json::from_str(&bodies.recv().await.unwrap()).unwrap();
+        let second: serde_json::Value =
+            serde_json::from_str(&bodies.recv().await.unwrap()).unwrap();
+        assert_eq!(
+            first["monitor_config"],
+            serde_json::json!({
+                "schedule": {"type": "crontab", "value": "0 3 * * *"},
+                "timezone": "UTC",
+                "checkin_margin": 1,
+                "max_runtime": 90
+            })
+        );
+        assert!(second.get("monitor_config").is_none(), "{second}");
+        assert_ne!(
+            first["check_in_id"], second["check_in_id"],
+            "one id per run"
+        );
+    }
+}
