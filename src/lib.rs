@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod deadline;
 pub mod exec;
 pub mod heroku;
 pub mod logging;

@@ -221,7 +221,9 @@ fn buildpack_builds_each_fixture_app_and_the_clock_runs() {
         "the Procfile changed in a failed build"
     );
 
-    // 6. CLOCK_CONFIG (from ENV_DIR) names the file to check; its value is never printed.
+    // 6. CLOCK_CONFIG (from ENV_DIR) names the file to check. Its value, the path, is never
+    //    printed: only its basename is (`schedule.yml:LINE:COL`, "no missing.yml"), as the
+    //    file's name in messages. Other config vars' values never appear.
     let moved = build_dir_from("app_python_with_procfile");
     std::fs::create_dir(moved.path().join("config")).expect("mkdir config");
     std::fs::rename(

@@ -278,3 +278,44 @@ fn the_installed_toolchain_builds_and_is_reused() {
     );
     assert_eq!(log.matches("cargo build").count(), 2, "{log}");
 }
+
+/// Runs `validate::clock_yml` from `buildpack/lib/validate.sh` with the built clockctl, on
+/// CONFIG_PATH under BUILD_DIR, as `bin/compile` does.
+fn validate_step(build_dir: &std::path::Path, config_path: &str) -> std::process::Output {
+    let lib = buildpack_support::buildpack_dir().join("buildpack/lib");
+    run(std::process::Command::new("bash")
+        .arg("-c")
+        .arg(r#"set -euo pipefail; source "$1/output.sh"; source "$1/validate.sh"; validate::clock_yml "$2" "$3" "$4""#)
+        .arg("validate-step")
+        .arg(&lib)
+        .arg(env!("CARGO_BIN_EXE_clockctl"))
+        .arg(build_dir)
+        .arg(config_path))
+}
+
+/// A CLOCK_CONFIG whose file name looks like an option is still the file to check: an
+/// invalid one fails the build, a valid one is shown, and clockctl's help never stands in.
+#[test]
+fn a_clock_config_named_like_an_option_is_checked_as_a_file() {
+    let cases = [
+        ("app_with_invalid_clock_yml", Some(1), "is not valid"),
+        ("app_without_procfile", Some(0), "--help is valid: 1 job"),
+    ];
+    for (app, code, expected) in cases {
+        let build = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(build.path().join("config")).expect("mkdir");
+        std::fs::copy(
+            fixture(app).join("clock.yml"),
+            build.path().join("config/--help"),
+        )
+        .expect("copy clock.yml");
+        let output = validate_step(build.path(), "config/--help");
+        let shown = transcript(&output);
+        assert_eq!(output.status.code(), code, "{app}: {shown}");
+        assert!(shown.contains(expected), "{app}: {shown}");
+        assert!(
+            !shown.contains("Usage:"),
+            "{app}: help was printed: {shown}"
+        );
+    }
+}

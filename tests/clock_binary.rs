@@ -28,26 +28,12 @@ struct Clock {
 impl Clock {
     /// Starts `clock` in a copy of the fixture folder (so jobs may write files there).
     fn start(fixture_name: &str, envs: &[(&str, &str)], args: &[&str]) -> Clock {
-        let dir = tempfile::tempdir().expect("a temp dir");
-        std::fs::copy(
-            fixture(fixture_name).join("clock.yml"),
-            dir.path().join("clock.yml"),
-        )
-        .expect("copy the fixture");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_clock"));
-        command
-            .args(args)
-            .current_dir(dir.path())
-            .env_remove("CLOCK_CONFIG")
-            .env_remove("CLOCK_LOG_FORMAT")
-            .env_remove("CLOCK_LOG_LEVEL")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (key, value) in envs {
-            command.env(key, value);
-        }
-        let mut child = command.spawn().expect("start clock");
+        let (child, dir) = spawn_unread(fixture_name, envs, args);
+        Clock::read(child, dir)
+    }
+
+    /// Starts reading the stdout of a clock started by [`spawn_unread`].
+    fn read(mut child: Child, dir: tempfile::TempDir) -> Clock {
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -120,6 +106,36 @@ impl Clock {
         }
         (status, std::mem::take(&mut self.seen))
     }
+}
+
+/// Starts `clock` in a copy of the fixture folder (so jobs may write files there), with
+/// its stdout a pipe that nobody reads yet.
+fn spawn_unread(
+    fixture_name: &str,
+    envs: &[(&str, &str)],
+    args: &[&str],
+) -> (Child, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::copy(
+        fixture(fixture_name).join("clock.yml"),
+        dir.path().join("clock.yml"),
+    )
+    .expect("copy the fixture");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_clock"));
+    command
+        .args(args)
+        .current_dir(dir.path())
+        .env_remove("CLOCK_CONFIG")
+        .env_remove("CLOCK_LOG_FORMAT")
+        .env_remove("CLOCK_LOG_LEVEL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    let child = command.spawn().expect("start clock");
+    (child, dir)
 }
 
 impl Drop for Clock {
@@ -250,6 +266,167 @@ fn a_timeout_kills_the_grandchild_too() {
     clock.signal(libc::SIGTERM);
     let (status, _) = clock.wait_exit();
     assert!(status.success());
+}
+
+#[test]
+fn a_process_left_in_the_background_is_ended_with_its_run() {
+    let mut clock = Clock::start("clock_leftover_process", &[], &[]);
+    let output = clock.wait_for(&[("event", "output"), ("job", "daemon")]);
+    let sleep: u32 = output
+        .get("line")
+        .and_then(|l| l.strip_prefix("started ")?.parse().ok())
+        .expect("the background sleep's pid");
+    let run = output.get("run").expect("run id");
+    let leftover = clock.wait_for(&[("event", "leftover"), ("run", run.as_str())]);
+    assert_eq!(leftover.get("at").as_deref(), Some("warn"));
+    assert_eq!(leftover.get("processes").as_deref(), Some("1"));
+    let succeeded = clock.wait_for(&[("event", "succeeded"), ("run", run.as_str())]);
+    let duration_ms: u64 = succeeded
+        .get("duration_ms")
+        .and_then(|d| d.parse().ok())
+        .expect("duration_ms");
+    // The command exits at once; the 2 s output drain (the sleep holds stdout open) is
+    // not the run's time.
+    assert!(
+        duration_ms < 2000,
+        "duration_ms={duration_ms} counts the output drain"
+    );
+    let deadline = Instant::now() + BOUND;
+    while alive(sleep) {
+        assert!(
+            Instant::now() < deadline,
+            "sleep {sleep} outlived the run that started it"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    clock.signal(libc::SIGTERM);
+    let (status, lines) = clock.wait_exit();
+    assert!(status.success());
+    let run_tag = format!(" run={run} ");
+    let leftovers = lines
+        .iter()
+        .filter(|l| l.contains("event=leftover") && l.contains(&run_tag))
+        .count();
+    assert_eq!(
+        leftovers,
+        1,
+        "one leftover line for the run:\n{}",
+        lines.join("\n")
+    );
+}
+
+#[test]
+fn a_stdout_nobody_reads_does_not_stop_the_timers() {
+    let (child, dir) = spawn_unread("clock_stalled_stdout", &[], &[]);
+    let ticks = dir.path().join("ticks");
+    let count_ticks = || {
+        std::fs::read_to_string(&ticks)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    // Each run prints 2 MB; a pipe holds 64 KiB. A clock that wrote its log on its
+    // only thread would be stuck inside the first run's output by now.
+    let deadline = Instant::now() + BOUND;
+    while count_ticks() < 4 {
+        assert!(
+            Instant::now() < deadline,
+            "the timers stopped with stdout unread: {} ticks in {BOUND:?}",
+            count_ticks()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let ticked = count_ticks();
+    let clock = Clock::read(child, dir);
+    clock.signal(libc::SIGTERM);
+    let (status, lines) = clock.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    let dropped = lines
+        .iter()
+        .map(|l| Fields::parse(l))
+        .filter(|f| f.get("event").as_deref() == Some("output_dropped"))
+        .collect::<Vec<_>>();
+    assert!(!dropped.is_empty(), "no output_dropped line");
+    for line in &dropped {
+        assert_eq!(line.get("at").as_deref(), Some("warn"));
+        assert!(line.get("dropped").is_some_and(|n| n != "0"));
+    }
+    let events = |event: &str| {
+        lines
+            .iter()
+            .filter(|l| l.contains(&format!(" event={event} ")))
+            .count()
+    };
+    // The clock's own lines are never dropped: every tick's run was announced, and
+    // every announced run was closed.
+    assert!(events("started") >= ticked, "started lines were dropped");
+    assert_eq!(
+        events("started"),
+        events("succeeded") + events("interrupted"),
+        "a run's closing line was dropped"
+    );
+    assert_eq!(events("stopped"), 1);
+}
+
+#[test]
+fn a_long_line_fits_logplex_cut_between_characters() {
+    let mut clock = Clock::start("clock_long_line", &[], &[]);
+    let cut = clock.wait_for(&[("event", "output"), ("truncated", "true")]);
+    let run = cut.get("run").expect("run id");
+    clock.wait_for(&[
+        ("event", "output"),
+        ("run", run.as_str()),
+        ("line", "after"),
+    ]);
+    clock.signal(libc::SIGTERM);
+    let (_, lines) = clock.wait_exit();
+    let line = lines
+        .iter()
+        .find(|l| l.contains("truncated=true"))
+        .expect("the cut line");
+    assert!(
+        line.len() < 10_000,
+        "{} bytes and a newline is over Logplex's 10,000",
+        line.len()
+    );
+    assert!(line.starts_with("at=info event=output job=long run="));
+    let text = cut.get("line").expect("a line value");
+    assert!(
+        text.len() > 9_000,
+        "cut far too short: {} bytes",
+        text.len()
+    );
+    assert!(
+        text.chars().all(|c| c == '€'),
+        "a character was split at the cut"
+    );
+}
+
+#[test]
+fn a_long_json_line_fits_logplex_too() {
+    let clock = Clock::start("clock_long_line", &[("CLOCK_LOG_FORMAT", "json")], &[]);
+    let deadline = Instant::now() + BOUND;
+    let line = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = clock
+            .lines
+            .recv_timeout(left)
+            .expect("a cut output line in JSON within the bound");
+        if line.contains("\"truncated\":true") {
+            break line;
+        }
+    };
+    assert!(line.len() < 10_000, "{} bytes and a newline", line.len());
+    let value: serde_json::Value =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+    assert_eq!(value["event"], "output");
+    assert_eq!(value["job"], "long");
+    let text = value["line"].as_str().expect("a line");
+    assert!(
+        text.len() > 9_000,
+        "cut far too short: {} bytes",
+        text.len()
+    );
+    assert!(text.chars().all(|c| c == '€'), "a character was split");
 }
 
 #[test]

@@ -124,7 +124,7 @@ async fn non_utf8_output_is_forwarded_lossily() {
 }
 
 #[tokio::test]
-async fn a_flood_without_newlines_is_cut_at_16_kib() {
+async fn a_flood_without_newlines_is_cut_at_10_000_bytes() {
     let (outcome, capture) = run(spec(
         "head -c 1000000 /dev/zero | tr '\\0' x; echo; echo after",
     ))
@@ -136,7 +136,7 @@ async fn a_flood_without_newlines_is_cut_at_16_kib() {
         .filter(|r| r.get("event").as_deref() == Some("output"))
         .collect();
     assert_eq!(records.len(), 2, "one truncated line, then the next one");
-    assert_eq!(records[0].get("line").map(|l| l.len()), Some(16 * 1024));
+    assert_eq!(records[0].get("line").map(|l| l.len()), Some(10_000));
     assert_eq!(records[0].get("truncated").as_deref(), Some("true"));
     assert_eq!(records[1].get("line").as_deref(), Some("after"));
 }
@@ -216,14 +216,57 @@ async fn a_job_ignoring_sigterm_is_killed_after_kill_grace() {
     ));
     let control = handle.control();
     let shell = printed_pid(&capture).await;
+    let kill_grace = Duration::from_millis(300);
+    let asked = std::time::Instant::now();
     control.send(Control::Terminate {
-        kill_after: Some(Duration::from_millis(300)),
+        kill_after: Some(kill_grace),
     });
     let outcome = tokio::time::timeout(BOUND, handle.wait())
         .await
         .expect("killed within the bound");
+    let took = asked.elapsed();
     assert_eq!(outcome.end, End::Stopped);
+    assert!(
+        took >= kill_grace,
+        "SIGKILL came {took:?} after SIGTERM, before the {kill_grace:?} kill_grace"
+    );
     assert_dies(shell, "SIGKILL").await;
+}
+
+#[tokio::test]
+async fn what_a_run_leaves_behind_is_ended_and_logged_once() {
+    let mut daemon = spec("sleep 77 & echo $!");
+    daemon.kill_grace = Duration::from_secs(1);
+    let (outcome, capture) = run(daemon).await;
+    assert_eq!(outcome.end, End::Exited(0));
+    assert!(
+        outcome.duration < Duration::from_secs(2),
+        "the duration {:?} counts the output drain",
+        outcome.duration
+    );
+    let sleep = printed_pid(&capture).await;
+    assert!(!alive(sleep), "sleep {sleep} outlived its run's end");
+    let leftovers: Vec<_> = capture
+        .records()
+        .into_iter()
+        .filter(|r| r.get("event").as_deref() == Some("leftover"))
+        .collect();
+    assert_eq!(leftovers.len(), 1, "one leftover line");
+    assert_eq!(leftovers[0].level, "warn");
+    assert_eq!(leftovers[0].get("processes").as_deref(), Some("1"));
+    assert_eq!(leftovers[0].get("run").as_deref(), Some("7"));
+}
+
+#[tokio::test]
+async fn a_run_that_leaves_nothing_behind_logs_no_leftover() {
+    let (outcome, capture) = run(spec("sleep 0.1 & wait; echo done")).await;
+    assert_eq!(outcome.end, End::Exited(0));
+    assert!(
+        !capture
+            .records()
+            .iter()
+            .any(|r| r.get("event").as_deref() == Some("leftover"))
+    );
 }
 
 #[tokio::test]

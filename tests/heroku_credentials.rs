@@ -9,11 +9,7 @@ use support_heroku::{APP, FakeHeroku, Reply, Sandbox, TOKEN, formation, formatio
 
 fn server_at_one() -> FakeHeroku {
     let server = FakeHeroku::start();
-    server.on(
-        "GET",
-        &formation_path(),
-        vec![Reply::ok(formation(1, "Basic"))],
-    );
+    server.serve_formation(1, "Basic");
     for app in ["clock-staging", "clock-prod"] {
         server.on(
             "GET",
@@ -64,13 +60,8 @@ fn a_netrc_others_can_read_gets_a_warning() {
     );
     let out = sandbox.clockctl(&["scale"]);
     out.expect_code(0);
-    assert!(out.stderr.contains("warning: "), "{}", out.stderr);
-    assert!(
-        out.stderr
-            .contains("other users can read it (mode 0644); run `chmod 600"),
-        "{}",
-        out.stderr
-    );
+    out.stderr_has("warning: ");
+    out.stderr_has("other users can read it (mode 0644); run `chmod 600");
 }
 
 #[test]
@@ -80,28 +71,14 @@ fn without_a_token_nothing_is_sent() {
     sandbox.unset("HEROKU_API_KEY");
     let out = sandbox.clockctl(&["scale"]);
     out.expect_code(2);
-    assert!(
-        out.stderr
-            .contains("error: no Heroku API token: HEROKU_API_KEY is not set"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr
-            .contains("hint: run `heroku login`, or set HEROKU_API_KEY"),
-        "{}",
-        out.stderr
-    );
+    out.stderr_has("error: no Heroku API token: HEROKU_API_KEY is not set");
+    out.stderr_has("hint: run `heroku login`, or set HEROKU_API_KEY");
     // A .netrc without the API host's entry is no token either.
     write_netrc(&sandbox, "machine elsewhere.example password nope\n", 0o600);
     let out = sandbox.clockctl(&["status"]);
     out.expect_code(2);
-    assert!(out.stderr.contains("has no entry for"), "{}", out.stderr);
-    assert!(
-        server.requests().is_empty(),
-        "sent {:?}",
-        server.request_lines()
-    );
+    out.stderr_has("has no entry for");
+    server.assert_nothing_sent();
 }
 
 #[test]
@@ -111,12 +88,8 @@ fn without_an_app_nothing_is_sent() {
     sandbox.unset("HEROKU_APP");
     let out = sandbox.clockctl(&["scale"]);
     out.expect_code(2);
-    assert!(
-        out.stderr.contains("error: no app given: pass --app NAME"),
-        "{}",
-        out.stderr
-    );
-    assert!(server.requests().is_empty());
+    out.stderr_has("error: no app given: pass --app NAME");
+    server.assert_nothing_sent();
 }
 
 fn repo_with_remotes(server: &FakeHeroku, remotes: &[(&str, &str)]) -> Sandbox {
@@ -176,28 +149,11 @@ fn several_heroku_remotes_need_a_choice() {
     );
     let out = sandbox.clockctl(&["scale"]);
     out.expect_code(2);
-    assert!(
-        out.stderr
-            .contains("error: several git remotes point at Heroku apps:"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("  clock-staging (remote staging)\n"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("  clock-prod (remote production)\n"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("hint: pick one with --remote"),
-        "{}",
-        out.stderr
-    );
-    assert!(server.requests().is_empty());
+    out.stderr_has("error: several git remotes point at Heroku apps:");
+    out.stderr_has("  clock-staging (remote staging)\n");
+    out.stderr_has("  clock-prod (remote production)\n");
+    out.stderr_has("hint: pick one with --remote");
+    server.assert_nothing_sent();
 
     // --remote picks one (and beats HEROKU_APP).
     sandbox.set("HEROKU_APP", APP);
@@ -213,12 +169,7 @@ fn several_heroku_remotes_need_a_choice() {
     // An unknown remote is an error that lists the Heroku remotes.
     let out = sandbox.clockctl(&["scale", "-r", "nope"]);
     out.expect_code(2);
-    assert!(
-        out.stderr
-            .contains("git remote `nope` is not a Heroku remote"),
-        "{}",
-        out.stderr
-    );
+    out.stderr_has("git remote `nope` is not a Heroku remote");
 
     // `git config heroku.remote` sets the default, as for the Heroku CLI.
     sandbox.git(&["config", "heroku.remote", "staging"]);
@@ -250,4 +201,62 @@ fn heroku_app_beats_the_git_remotes() {
         server.request_lines(),
         [format!("GET {}", formation_path())]
     );
+}
+
+/// `HEROKU_HOST` is parsed as a URL: what the token would go to is the host the URL really
+/// names, and user information, a query or a fragment is refused before anything is sent.
+#[test]
+fn heroku_host_is_read_as_a_url() {
+    let server = server_at_one();
+    let port = server
+        .url()
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let refused = [
+        ("https://evil.example?.heroku.com".to_owned(), "has a query"),
+        (
+            "https://evil.example#.heroku.com".to_owned(),
+            "has a fragment",
+        ),
+        (
+            "#.heroku.com".to_owned(),
+            "neither an http(s) URL nor a host name",
+        ),
+        (
+            "evil.example\\.heroku.com".to_owned(),
+            "neither an http(s) URL nor a host name",
+        ),
+        (
+            format!("http://user:secret@127.0.0.1:{port}"),
+            "holds a user name or password",
+        ),
+    ];
+    for (host, expected) in refused {
+        let mut sandbox = Sandbox::new(&server);
+        sandbox.set("HEROKU_HOST", &host);
+        let out = sandbox.clockctl(&["status"]);
+        assert_eq!(out.code, 2, "HEROKU_HOST={host}:\n{}", out.stderr);
+        assert!(
+            out.stderr.contains(expected) && out.stderr.contains("hint: "),
+            "HEROKU_HOST={host}:\n{}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("secret") && !out.stderr.contains("user:"),
+            "user information echoed:\n{}",
+            out.stderr
+        );
+    }
+    assert!(server.requests().is_empty(), "nothing was sent");
+
+    // A backslash is a path separator in an https URL: the token would go to evil.example.
+    let mut sandbox = Sandbox::new(&server);
+    sandbox.set("HEROKU_HOST", "https://evil.example\\.heroku.com");
+    let out = sandbox.clockctl(&["scale", "--dry-run"]);
+    out.expect_code(0);
+    out.stderr_has(
+            "warning: HEROKU_HOST sends your Heroku token to https://evil.example/.heroku.com, which is not Heroku's API"
+        );
 }

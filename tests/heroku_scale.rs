@@ -4,9 +4,7 @@
 mod support_heroku;
 
 use serde_json::json;
-use support_heroku::{
-    APP, FakeHeroku, Reply, Sandbox, TOKEN, dyno, dynos_path, formation, formation_path,
-};
+use support_heroku::{APP, FakeHeroku, Reply, Sandbox, TOKEN, dyno, formation, formation_path};
 
 fn patch_line() -> String {
     format!("PATCH {}", formation_path())
@@ -19,16 +17,8 @@ fn get_line() -> String {
 #[test]
 fn scales_the_clock_from_zero_to_one() {
     let server = FakeHeroku::start();
-    server.on(
-        "GET",
-        &formation_path(),
-        vec![Reply::ok(formation(0, "Basic"))],
-    );
-    server.on(
-        "PATCH",
-        &formation_path(),
-        vec![Reply::ok(formation(1, "Basic"))],
-    );
+    server.serve_formation(0, "Basic");
+    server.on_formation("PATCH", vec![Reply::ok(formation(1, "Basic"))]);
     let out = Sandbox::new(&server).clockctl(&["scale"]);
     out.expect_code(0);
     assert_eq!(server.request_lines(), [get_line(), patch_line()]);
@@ -38,12 +28,7 @@ fn scales_the_clock_from_zero_to_one() {
         patch.header("authorization"),
         Some(format!("Bearer {TOKEN}").as_str())
     );
-    assert!(
-        out.stdout
-            .contains("Scaled clock on clock-demo from 0 (stopped) to 1 × Basic"),
-        "{}",
-        out.stdout
-    );
+    out.stdout_has("Scaled clock on clock-demo from 0 (stopped) to 1 × Basic");
     // Debug logging is on in every test (CLOCK_LOG_LEVEL=debug), so the token checks in
     // `Sandbox::clockctl` cover the logged requests too.
     assert!(
@@ -57,36 +42,19 @@ fn scales_the_clock_from_zero_to_one() {
 #[test]
 fn a_clock_already_at_one_is_left_alone() {
     let server = FakeHeroku::start();
-    server.on(
-        "GET",
-        &formation_path(),
-        vec![Reply::ok(formation(1, "Basic"))],
-    );
+    server.serve_formation(1, "Basic");
     let out = Sandbox::new(&server).clockctl(&["scale", "--quantity", "1"]);
     out.expect_code(0);
     assert_eq!(server.request_lines(), [get_line()]);
-    assert!(
-        out.stdout
-            .contains("already at 1 × Basic; nothing to change"),
-        "{}",
-        out.stdout
-    );
+    out.stdout_has("already at 1 × Basic; nothing to change");
     server.assert_schema_followed();
 }
 
 #[test]
 fn size_is_sent_as_dyno_size() {
     let server = FakeHeroku::start();
-    server.on(
-        "GET",
-        &formation_path(),
-        vec![Reply::ok(formation(1, "Basic"))],
-    );
-    server.on(
-        "PATCH",
-        &formation_path(),
-        vec![Reply::ok(formation(1, "Standard-1X"))],
-    );
+    server.serve_formation(1, "Basic");
+    server.on_formation("PATCH", vec![Reply::ok(formation(1, "Standard-1X"))]);
     let out = Sandbox::new(&server).clockctl(&["scale", "--size", "standard-1X"]);
     out.expect_code(0);
     assert_eq!(server.request_lines(), [get_line(), patch_line()]);
@@ -100,11 +68,7 @@ fn size_is_sent_as_dyno_size() {
 #[test]
 fn the_same_size_in_other_case_is_no_change() {
     let server = FakeHeroku::start();
-    server.on(
-        "GET",
-        &formation_path(),
-        vec![Reply::ok(formation(1, "Standard-1X"))],
-    );
+    server.serve_formation(1, "Standard-1X");
     let out = Sandbox::new(&server).clockctl(&["scale", "--size", "standard-1x"]);
     out.expect_code(0);
     assert_eq!(server.request_lines(), [get_line()]);
@@ -113,16 +77,8 @@ fn the_same_size_in_other_case_is_no_change() {
 #[test]
 fn quantity_zero_stops_the_clock() {
     let server = FakeHeroku::start();
-    server.on(
-        "GET",
-        &formation_path(),
-        vec![Reply::ok(formation(1, "Basic"))],
-    );
-    server.on(
-        "PATCH",
-        &formation_path(),
-        vec![Reply::ok(formation(0, "Basic"))],
-    );
+    server.serve_formation(1, "Basic");
+    server.on_formation("PATCH", vec![Reply::ok(formation(0, "Basic"))]);
     let out = Sandbox::new(&server).clockctl(&["scale", "--quantity", "0"]);
     out.expect_code(0);
     assert_eq!(server.requests()[1].json(), json!({"quantity": 0}));
@@ -135,30 +91,24 @@ fn more_than_one_clock_is_refused_before_anything_is_sent() {
     for quantity in ["2", "5"] {
         let out = Sandbox::new(&server).clockctl(&["scale", "--quantity", quantity]);
         out.expect_code(2);
-        assert!(out.stderr.contains("run every job twice"), "{}", out.stderr);
+        out.stderr_has("run every job twice");
     }
-    assert!(
-        server.requests().is_empty(),
-        "sent {:?}",
-        server.request_lines()
-    );
+    server.assert_nothing_sent();
 }
 
 #[test]
 fn rate_limiting_waits_and_retries() {
     let server = FakeHeroku::start();
-    server.on(
+    server.on_formation(
         "GET",
-        &formation_path(),
         vec![
             Reply::error(429, "rate_limit", "Your account reached the API rate limit")
                 .with_header("Retry-After", "0"),
             Reply::ok(formation(0, "Basic")),
         ],
     );
-    server.on(
+    server.on_formation(
         "PATCH",
-        &formation_path(),
         vec![
             Reply::error(429, "rate_limit", "Your account reached the API rate limit")
                 .with_header("Retry-After", "1"),
@@ -183,20 +133,15 @@ fn rate_limiting_waits_and_retries() {
 #[test]
 fn a_service_error_is_retried() {
     let server = FakeHeroku::start();
-    server.on(
+    server.on_formation(
         "GET",
-        &formation_path(),
         vec![
             Reply::error(503, "unavailable", "Heroku is down"),
             Reply::error(500, "internal_server_error", "oops"),
             Reply::ok(formation(0, "Basic")),
         ],
     );
-    server.on(
-        "PATCH",
-        &formation_path(),
-        vec![Reply::ok(formation(1, "Basic"))],
-    );
+    server.on_formation("PATCH", vec![Reply::ok(formation(1, "Basic"))]);
     let out = Sandbox::new(&server).clockctl(&["scale"]);
     out.expect_code(0);
     assert_eq!(
@@ -209,30 +154,21 @@ fn a_service_error_is_retried() {
 #[test]
 fn a_service_that_keeps_failing_gives_up_with_the_request_id() {
     let server = FakeHeroku::start();
-    server.on(
+    server.on_formation(
         "GET",
-        &formation_path(),
         vec![Reply::error(503, "unavailable", "Heroku is down")],
     );
     let out = Sandbox::new(&server).clockctl(&["scale"]);
     out.expect_code(1);
-    assert!(
-        out.stderr.contains(
-            "the Heroku API kept failing (503 unavailable: Heroku is down) after 6 attempts"
-        ),
-        "{}",
-        out.stderr
+    out.stderr_has(
+        "the Heroku API kept failing (503 unavailable: Heroku is down) after 6 attempts",
     );
     assert!(
         out.stderr.contains("fake-server-id"),
         "the response's Request-Id is shown: {}",
         out.stderr
     );
-    assert!(
-        out.stderr.contains("hint: check https://status.heroku.com"),
-        "{}",
-        out.stderr
-    );
+    out.stderr_has("hint: check https://status.heroku.com");
     assert_eq!(server.requests().len(), 6);
     assert!(!server.request_lines().contains(&patch_line()));
 }
@@ -240,27 +176,18 @@ fn a_service_that_keeps_failing_gives_up_with_the_request_id() {
 #[test]
 fn a_server_that_never_answers_times_out() {
     let server = FakeHeroku::start();
-    server.on("GET", &formation_path(), vec![Reply::Hang]);
+    server.on_formation("GET", vec![Reply::Hang]);
     let mut sandbox = Sandbox::new(&server);
     sandbox.set("CLOCKCTL_HTTP_TIMEOUT_MS", "200");
     sandbox.set("CLOCKCTL_RETRY_BUDGET_MS", "300");
     let out = sandbox.clockctl(&["scale"]);
     out.expect_code(1);
-    assert!(
-        out.stderr
-            .contains("error: the Heroku API did not answer in time"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains(&format!(
-            "request: GET {}{}",
-            server.url(),
-            formation_path()
-        )),
-        "{}",
-        out.stderr
-    );
+    out.stderr_has("error: the Heroku API did not answer in time");
+    out.stderr_has(&format!(
+        "request: GET {}{}",
+        server.url(),
+        formation_path()
+    ));
 }
 
 #[test]
@@ -275,11 +202,7 @@ fn a_server_that_is_not_there_is_unreachable() {
     sandbox.set("HEROKU_HOST", &format!("http://127.0.0.1:{port}"));
     let out = sandbox.clockctl(&["scale"]);
     out.expect_code(1);
-    assert!(
-        out.stderr.contains("could not connect to the Heroku API"),
-        "{}",
-        out.stderr
-    );
+    out.stderr_has("could not connect to the Heroku API");
 }
 
 /// 401, 403, 403 two_factor, 422: one request each, the words and hint that say what to do.
@@ -334,11 +257,7 @@ fn refusals_say_what_to_do() {
     for ((method, reply), message, hint) in table {
         let server = FakeHeroku::start();
         if method == "PATCH" {
-            server.on(
-                "GET",
-                &formation_path(),
-                vec![Reply::ok(formation(0, "Basic"))],
-            );
+            server.serve_formation(0, "Basic");
         }
         server.on(method, &formation_path(), vec![reply]);
         let out = Sandbox::new(&server).clockctl(&["scale", "--size", "huge"]);
@@ -353,7 +272,7 @@ fn refusals_say_what_to_do() {
             "wanted {hint:?} in:\n{}",
             out.stderr
         );
-        assert!(out.stderr.contains("Request-Id"), "{}", out.stderr);
+        out.stderr_has("Request-Id");
         let expected_requests = if method == "PATCH" { 2 } else { 1 };
         assert_eq!(
             server.requests().len(),
@@ -369,9 +288,8 @@ fn refusals_say_what_to_do() {
 fn a_missing_process_type_is_told_apart_from_a_missing_app() {
     // The app exists, its release has no clock process.
     let server = FakeHeroku::start();
-    server.on(
+    server.on_formation(
         "GET",
-        &formation_path(),
         vec![Reply::error(
             404,
             "not_found",
@@ -385,17 +303,8 @@ fn a_missing_process_type_is_told_apart_from_a_missing_app() {
     );
     let out = Sandbox::new(&server).clockctl(&["scale"]);
     out.expect_code(1);
-    assert!(
-        out.stderr
-            .contains("error: the app's current release has no clock process"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("add the heroku-clock buildpack"),
-        "{}",
-        out.stderr
-    );
+    out.stderr_has("error: the app's current release has no clock process");
+    out.stderr_has("add the heroku-clock buildpack");
     assert_eq!(
         server.request_lines(),
         [get_line(), format!("GET /apps/{APP}")]
@@ -404,9 +313,8 @@ fn a_missing_process_type_is_told_apart_from_a_missing_app() {
 
     // The app does not exist.
     let server = FakeHeroku::start();
-    server.on(
+    server.on_formation(
         "GET",
-        &formation_path(),
         vec![Reply::error(404, "not_found", "Couldn't find that app.")],
     );
     server.on(
@@ -416,56 +324,31 @@ fn a_missing_process_type_is_told_apart_from_a_missing_app() {
     );
     let out = Sandbox::new(&server).clockctl(&["scale"]);
     out.expect_code(1);
-    assert!(
-        out.stderr
-            .contains("error: there is no app named `clock-demo`"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("hint: check --app"), "{}", out.stderr);
+    out.stderr_has("error: there is no app named `clock-demo`");
+    out.stderr_has("hint: check --app");
     server.assert_schema_followed();
 }
 
 #[test]
 fn wait_follows_the_dyno_until_it_is_up() {
     let server = FakeHeroku::start();
-    server.on(
-        "GET",
-        &formation_path(),
-        vec![Reply::ok(formation(0, "Basic"))],
-    );
-    server.on(
-        "PATCH",
-        &formation_path(),
-        vec![Reply::ok(formation(1, "Basic"))],
-    );
-    server.on(
-        "GET",
-        &dynos_path(),
+    server.serve_formation(0, "Basic");
+    server.on_formation("PATCH", vec![Reply::ok(formation(1, "Basic"))]);
+    server.on_dynos(vec![
+        vec![dyno("web.1", "web", "up", "Basic")],
         vec![
-            Reply::ok(json!([dyno("web.1", "web", "up", "Basic")])),
-            Reply::ok(json!([
-                dyno("web.1", "web", "up", "Basic"),
-                dyno("clock.1", "clock", "starting", "Basic")
-            ])),
-            Reply::ok(json!([
-                dyno("web.1", "web", "up", "Basic"),
-                dyno("clock.1", "clock", "up", "Basic")
-            ])),
+            dyno("web.1", "web", "up", "Basic"),
+            dyno("clock.1", "clock", "starting", "Basic"),
         ],
-    );
+        vec![
+            dyno("web.1", "web", "up", "Basic"),
+            dyno("clock.1", "clock", "up", "Basic"),
+        ],
+    ]);
     let out = Sandbox::new(&server).clockctl(&["scale", "--wait"]);
     out.expect_code(0);
-    assert!(
-        out.stdout.contains("clock.1 on clock-demo is up."),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stderr.contains("waiting: clock.1 is starting"),
-        "{}",
-        out.stderr
-    );
+    out.stdout_has("clock.1 on clock-demo is up.");
+    out.stderr_has("waiting: clock.1 is starting");
     let dyno_polls = server
         .request_lines()
         .iter()
@@ -478,63 +361,27 @@ fn wait_follows_the_dyno_until_it_is_up() {
 #[test]
 fn wait_reports_a_crashed_clock_with_the_logs_hint() {
     let server = FakeHeroku::start();
-    server.on(
-        "GET",
-        &formation_path(),
-        vec![Reply::ok(formation(0, "Basic"))],
-    );
-    server.on(
-        "PATCH",
-        &formation_path(),
-        vec![Reply::ok(formation(1, "Basic"))],
-    );
-    server.on(
-        "GET",
-        &dynos_path(),
-        vec![
-            Reply::ok(json!([dyno("clock.1", "clock", "starting", "Basic")])),
-            Reply::ok(json!([dyno("clock.1", "clock", "crashed", "Basic")])),
-        ],
-    );
+    server.serve_formation(0, "Basic");
+    server.on_formation("PATCH", vec![Reply::ok(formation(1, "Basic"))]);
+    server.on_dynos(vec![
+        vec![dyno("clock.1", "clock", "starting", "Basic")],
+        vec![dyno("clock.1", "clock", "crashed", "Basic")],
+    ]);
     let out = Sandbox::new(&server).clockctl(&["scale", "--wait"]);
     out.expect_code(1);
-    assert!(
-        out.stderr.contains("error: clock.1 on clock-demo crashed"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr
-            .contains("heroku logs --tail --dyno clock --app clock-demo"),
-        "{}",
-        out.stderr
-    );
+    out.stderr_has("error: clock.1 on clock-demo crashed");
+    out.stderr_has("heroku logs --tail --dyno clock --app clock-demo");
     server.assert_schema_followed();
 }
 
 #[test]
 fn wait_gives_up_after_the_timeout() {
     let server = FakeHeroku::start();
-    server.on(
-        "GET",
-        &formation_path(),
-        vec![Reply::ok(formation(1, "Basic"))],
-    );
-    server.on(
-        "GET",
-        &dynos_path(),
-        vec![Reply::ok(json!([dyno(
-            "clock.1", "clock", "starting", "Basic"
-        )]))],
-    );
+    server.serve_formation(1, "Basic");
+    server.on_dynos(vec![vec![dyno("clock.1", "clock", "starting", "Basic")]]);
     let out = Sandbox::new(&server).clockctl(&["scale", "--wait", "--timeout", "0"]);
     out.expect_code(1);
-    assert!(
-        out.stderr
-            .contains("was not up after 0s (clock.1 is starting)"),
-        "{}",
-        out.stderr
-    );
+    out.stderr_has("was not up after 0s (clock.1 is starting)");
 }
 
 #[test]
@@ -542,11 +389,7 @@ fn dry_run_shows_the_requests_and_sends_nothing() {
     let server = FakeHeroku::start();
     let out = Sandbox::new(&server).clockctl(&["scale", "--dry-run", "--size", "basic"]);
     out.expect_code(0);
-    assert!(
-        server.requests().is_empty(),
-        "sent {:?}",
-        server.request_lines()
-    );
+    server.assert_nothing_sent();
     let url = format!("{}{}", server.url(), formation_path());
     for expected in [
         format!("GET {url}\n"),
@@ -600,57 +443,84 @@ fn the_fake_server_catches_requests_off_the_schema() {
 
 #[test]
 fn a_retry_after_beyond_the_budget_gives_up_at_once() {
+    // 18446744073709551615 is u64::MAX seconds: it once overflowed the budget check.
+    for (command, retry_after) in [
+        ("scale", "3600"),
+        ("scale", "18446744073709551615"),
+        ("status", "18446744073709551615"),
+    ] {
+        let server = FakeHeroku::start();
+        server.on_formation(
+            "GET",
+            vec![
+                Reply::error(429, "rate_limit", "Your account reached the API rate limit")
+                    .with_header("Retry-After", retry_after),
+            ],
+        );
+        let out = Sandbox::new(&server).clockctl(&[command]);
+        assert_eq!(
+            out.code, 1,
+            "clockctl {command}, Retry-After {retry_after}:\n{}",
+            out.stderr
+        );
+        out.stderr_has("error: Heroku kept rate-limiting the requests (429 rate_limit: Your account reached the API rate limit)");
+        assert_eq!(server.requests().len(), 1);
+    }
+}
+
+#[test]
+fn a_retry_after_of_u64_max_seconds_after_a_slow_attempt_gives_up_without_a_panic() {
+    // The first attempt times out after a second, so the time already spent no longer
+    // fits beside u64::MAX seconds in a Duration: adding them used to panic (exit 101).
+    for command in ["scale", "status"] {
+        let server = FakeHeroku::start();
+        server.on_formation(
+            "GET",
+            vec![
+                Reply::Hang,
+                Reply::error(429, "rate_limit", "Your account reached the API rate limit")
+                    .with_header("Retry-After", "18446744073709551615"),
+            ],
+        );
+        let mut sandbox = Sandbox::new(&server);
+        sandbox.set("CLOCKCTL_HTTP_TIMEOUT_MS", "1100");
+        let out = sandbox.clockctl(&[command]);
+        assert_eq!(out.code, 1, "clockctl {command}:\n{}", out.stderr);
+        out.stderr_has("error: Heroku kept rate-limiting the requests (429 rate_limit: Your account reached the API rate limit) after 2 attempts");
+        assert_eq!(server.requests().len(), 2);
+    }
+}
+
+#[test]
+fn wait_timeouts_out_of_bounds_are_usage_errors() {
     let server = FakeHeroku::start();
-    server.on(
-        "GET",
-        &formation_path(),
-        vec![
-            Reply::error(429, "rate_limit", "Your account reached the API rate limit")
-                .with_header("Retry-After", "3600"),
-        ],
-    );
-    let out = Sandbox::new(&server).clockctl(&["scale"]);
-    out.expect_code(1);
+    for timeout in ["18446744073709551615", "86401"] {
+        let out = Sandbox::new(&server).clockctl(&["scale", "--wait", "--timeout", timeout]);
+        assert_eq!(out.code, 2, "--timeout {timeout}:\n{}", out.stderr);
+        assert!(
+            out.stderr.contains("--timeout") && out.stderr.contains("0..=86400"),
+            "--timeout {timeout}:\n{}",
+            out.stderr
+        );
+    }
     assert!(
-        out.stderr.contains("error: Heroku kept rate-limiting the requests (429 rate_limit: Your account reached the API rate limit)"),
-        "{}",
-        out.stderr
+        server.requests().is_empty(),
+        "nothing is sent for a bad flag"
     );
-    assert_eq!(server.requests().len(), 1);
 }
 
 #[test]
 fn wait_after_stopping_follows_the_dyno_until_it_is_gone() {
     let server = FakeHeroku::start();
-    server.on(
-        "GET",
-        &formation_path(),
-        vec![Reply::ok(formation(1, "Basic"))],
-    );
-    server.on(
-        "PATCH",
-        &formation_path(),
-        vec![Reply::ok(formation(0, "Basic"))],
-    );
-    server.on(
-        "GET",
-        &dynos_path(),
-        vec![
-            Reply::ok(json!([dyno("clock.1", "clock", "up", "Basic")])),
-            Reply::ok(json!([dyno("web.1", "web", "up", "Basic")])),
-        ],
-    );
+    server.serve_formation(1, "Basic");
+    server.on_formation("PATCH", vec![Reply::ok(formation(0, "Basic"))]);
+    server.on_dynos(vec![
+        vec![dyno("clock.1", "clock", "up", "Basic")],
+        vec![dyno("web.1", "web", "up", "Basic")],
+    ]);
     let out = Sandbox::new(&server).clockctl(&["scale", "--quantity", "0", "--wait"]);
     out.expect_code(0);
-    assert!(
-        out.stdout.contains("The clock on clock-demo is stopped."),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stderr.contains("waiting: clock.1 is up"),
-        "{}",
-        out.stderr
-    );
+    out.stdout_has("The clock on clock-demo is stopped.");
+    out.stderr_has("waiting: clock.1 is up");
     server.assert_schema_followed();
 }

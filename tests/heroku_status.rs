@@ -4,26 +4,18 @@
 mod support_heroku;
 
 use serde_json::{Value, json};
-use support_heroku::{FakeHeroku, Reply, Sandbox, dyno, dynos_path, formation, formation_path};
+use support_heroku::{FakeHeroku, Reply, Sandbox, dyno, dynos_path, formation_path};
 
 /// 2026-11-30T06:00:00Z: the dynos were created at 04:00 and changed state at 05:55.
 const NOW: &str = "2026-11-30T06:00:00Z";
 
 fn running_server() -> FakeHeroku {
     let server = FakeHeroku::start();
-    server.on(
-        "GET",
-        &formation_path(),
-        vec![Reply::ok(formation(1, "Standard-1X"))],
-    );
-    server.on(
-        "GET",
-        &dynos_path(),
-        vec![Reply::ok(json!([
-            dyno("web.1", "web", "up", "Basic"),
-            dyno("clock.1", "clock", "up", "Standard-1X"),
-        ]))],
-    );
+    server.serve_formation(1, "Standard-1X");
+    server.on_dynos(vec![vec![
+        dyno("web.1", "web", "up", "Basic"),
+        dyno("clock.1", "clock", "up", "Standard-1X"),
+    ]]);
     server
 }
 
@@ -87,37 +79,19 @@ fn status_json_is_one_object_for_scripts() {
 #[test]
 fn status_of_a_stopped_clock_says_how_to_start_it() {
     let server = FakeHeroku::start();
-    server.on(
-        "GET",
-        &formation_path(),
-        vec![Reply::ok(formation(0, "Basic"))],
-    );
-    server.on(
-        "GET",
-        &dynos_path(),
-        vec![Reply::ok(json!([dyno("web.1", "web", "up", "Basic")]))],
-    );
+    server.serve_formation(0, "Basic");
+    server.on_dynos(vec![vec![dyno("web.1", "web", "up", "Basic")]]);
     let out = Sandbox::new(&server).clockctl(&["status", "--now", NOW]);
     out.expect_code(0);
-    assert!(
-        out.stdout
-            .contains("the clock is stopped: `clockctl scale` starts it"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("clock dynos:\n  none running\n"),
-        "{}",
-        out.stdout
-    );
+    out.stdout_has("the clock is stopped: `clockctl scale` starts it");
+    out.stdout_has("clock dynos:\n  none running\n");
 }
 
 #[test]
 fn status_reports_api_errors_like_scale() {
     let server = FakeHeroku::start();
-    server.on(
+    server.on_formation(
         "GET",
-        &formation_path(),
         vec![Reply::error(
             401,
             "unauthorized",
@@ -126,12 +100,7 @@ fn status_reports_api_errors_like_scale() {
     );
     let out = Sandbox::new(&server).clockctl(&["status"]);
     out.expect_code(1);
-    assert!(
-        out.stderr
-            .contains("error: Heroku did not accept the API token"),
-        "{}",
-        out.stderr
-    );
+    out.stderr_has("error: Heroku did not accept the API token");
     assert_eq!(server.requests().len(), 1);
 }
 
@@ -195,4 +164,62 @@ fn status_points_an_invalid_clock_yml_at_validate() {
         "{}",
         out.stdout
     );
+}
+
+#[test]
+fn a_dyno_that_never_changed_state_says_its_age_once() {
+    let server = FakeHeroku::start();
+    server.serve_formation(1, "Basic");
+    let mut clock = dyno("clock.1", "clock", "up", "Basic");
+    clock["created_at"] = json!("2026-01-01T00:00:00Z");
+    clock["updated_at"] = json!("2026-01-01T00:00:00Z");
+    server.on_dynos(vec![vec![clock]]);
+    let out = Sandbox::new(&server).clockctl(&["status", "--now", NOW]);
+    out.expect_code(0);
+    out.stdout_has("\n  clock.1: up for 333d 6h (since 2026-01-01T00:00:00Z)\n");
+}
+
+#[test]
+fn status_shows_control_characters_from_the_api_as_escapes() {
+    let server = FakeHeroku::start();
+    server.serve_formation(1, "Basic\u{1b}[2J");
+    let mut clock = dyno(
+        "clock.1\u{1b}]0;pwned\u{7}",
+        "clock",
+        "up\u{9b}31m",
+        "Basic",
+    );
+    clock["updated_at"] = json!("2026-11-30T05:55:00Z\r");
+    server.on_dynos(vec![vec![clock]]);
+    let out = Sandbox::new(&server).clockctl(&["status", "--now", NOW]);
+    out.expect_code(0);
+    assert!(
+        !out.stdout.chars().any(|c| c.is_control() && c != '\n'),
+        "a control character reached the terminal: {:?}",
+        out.stdout
+    );
+    out.stdout_has("clock formation: quantity 1, Basic\\e[2J, command `clock`\n");
+    out.stdout_has("  clock.1\\e]0;pwned\\u{7}: up\\u{9b}31m, started 2h 0m ago");
+    out.stdout_has("(since 2026-11-30T05:55:00Z\\r)");
+}
+
+#[test]
+fn api_error_messages_show_control_characters_as_escapes() {
+    let server = FakeHeroku::start();
+    server.on_formation(
+        "GET",
+        vec![Reply::error(
+            401,
+            "unauthorized\u{1b}[31m",
+            "bad\u{1b}]0;pwned\u{7} token",
+        )],
+    );
+    let out = Sandbox::new(&server).clockctl(&["status"]);
+    out.expect_code(1);
+    assert!(
+        !out.stderr.chars().any(|c| c.is_control() && c != '\n'),
+        "a control character reached the terminal: {:?}",
+        out.stderr
+    );
+    out.stderr_has("(401 unauthorized\\e[31m: bad\\e]0;pwned\\u{7} token)");
 }

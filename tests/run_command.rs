@@ -188,3 +188,42 @@ fn ctrl_c_stops_the_job_and_exits_143() {
         seen.join("\n")
     );
 }
+
+#[test]
+fn every_line_is_written_before_clockctl_exits() {
+    use std::io::Read as _;
+    // 2,000 lines are more than a pipe holds, and the pipe is read only after a second:
+    // when the run ends, much of its log is still queued, and must still come out.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clockctl"))
+        .args(["run", "count"])
+        .current_dir(fixture("clock_run_many_lines"))
+        .env_remove("CLOCK_CONFIG")
+        .env_remove("CLOCK_LOG_FORMAT")
+        .env_remove("CLOCK_LOG_LEVEL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start clockctl");
+    std::thread::sleep(Duration::from_secs(1));
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .expect("piped stdout")
+        .read_to_string(&mut stdout)
+        .expect("read stdout");
+    let status = child.wait().expect("clockctl exits");
+    assert_eq!(status.code(), Some(0), "stdout:\n{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    let forwarded = lines
+        .iter()
+        .filter(|l| l.contains("event=output job=count"))
+        .count();
+    assert_eq!(forwarded, 2000, "output lines lost at exit");
+    assert!(
+        lines.last().is_some_and(|l| l.contains("event=succeeded")),
+        "the run's end is the last line: {:?}",
+        lines.last()
+    );
+}

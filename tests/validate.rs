@@ -4,7 +4,8 @@
 //! the exact expected `stderr` (and `stdout` where the output does not depend on today's
 //! date). The binary runs inside the folder, so messages say `clock.yml:LINE:COL`.
 //! To refresh the expected files after an intended change, run with
-//! `UPDATE_EXPECTED=1 cargo test --test validate` and review the diff.
+//! `UPDATE_EXPECTED=1 cargo test --test validate` and review the diff; update mode writes,
+//! then still compares, and is refused when `CI` is set.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -23,12 +24,29 @@ fn clockctl(dir: &Path, args: &[&str]) -> Output {
         .expect("run clockctl")
 }
 
-/// Compares `actual` with the fixture file `name`, or writes it under UPDATE_EXPECTED.
+/// Whether expected files are to be rewritten: `UPDATE_EXPECTED` set, and never under
+/// `CI`, where a run must compare (a CI job with both set would pass without checking).
+fn update_mode(
+    update: Option<std::ffi::OsString>,
+    ci: Option<std::ffi::OsString>,
+) -> Result<bool, &'static str> {
+    match (update, ci) {
+        (Some(_), Some(_)) => Err(
+            "UPDATE_EXPECTED is set under CI: a CI run compares and never rewrites expected \
+             files; unset UPDATE_EXPECTED",
+        ),
+        (update, _) => Ok(update.is_some()),
+    }
+}
+
+/// Compares `actual` with the fixture file `name`; under UPDATE_EXPECTED it writes the
+/// file first, then compares what it reads back like any other run.
 fn assert_expected(scenario: &str, name: &str, actual: &[u8]) {
     let path = fixture(scenario).join(name);
-    if std::env::var_os("UPDATE_EXPECTED").is_some() {
+    let update = update_mode(std::env::var_os("UPDATE_EXPECTED"), std::env::var_os("CI"))
+        .unwrap_or_else(|refusal| panic!("{refusal}"));
+    if update {
         std::fs::write(&path, actual).expect("write expected output");
-        return;
     }
     let expected = std::fs::read(&path).unwrap_or_else(|e| {
         panic!(
@@ -42,6 +60,15 @@ fn assert_expected(scenario: &str, name: &str, actual: &[u8]) {
         "{scenario}: {name} differs from {}",
         path.display()
     );
+}
+
+#[test]
+fn update_mode_is_refused_under_ci() {
+    let set = || Some(std::ffi::OsString::from("1"));
+    assert_eq!(update_mode(None, None), Ok(false));
+    assert_eq!(update_mode(None, set()), Ok(false));
+    assert_eq!(update_mode(set(), None), Ok(true));
+    assert!(update_mode(set(), set()).is_err());
 }
 
 /// Runs `clockctl validate ARGS` in the scenario's folder and pins stderr, the exit code,
@@ -246,4 +273,33 @@ fn an_unquoted_cron_star_gets_a_quoting_hint() {
 #[test]
 fn an_alias_bomb_found_by_fuzzing_stops_with_an_error() {
     check("validate_alias_bomb_from_fuzzing", &[], 1, true);
+}
+
+/// No control character but the newline in what `clockctl validate` printed.
+fn assert_no_control_characters(scenario: &str, output: &Output) {
+    for (stream, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+        let text = String::from_utf8_lossy(bytes);
+        let found: Vec<char> = text
+            .chars()
+            .filter(|c| c.is_control() && *c != '\n')
+            .collect();
+        assert!(
+            found.is_empty(),
+            "{scenario}: {stream} holds control characters {found:?}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn escapes_from_the_file_never_reach_the_terminal() {
+    // A job named "\e]0;pwned\a" would set the terminal's title; a key, an env name and
+    // values hold more escapes. Each message shows them as `\e`, `\u{7}`.
+    let output = check("validate_control_characters", &[], 1, true);
+    assert_no_control_characters("validate_control_characters", &output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("\"\\e]0;pwned\\u{7}\""), "{stderr}");
+    let output = check("validate_control_characters_in_summary", &[], 0, false);
+    assert_no_control_characters("validate_control_characters_in_summary", &output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("printf '\\e[2J'"), "{stdout}");
 }

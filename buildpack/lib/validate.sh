@@ -4,6 +4,7 @@
 # each job and its next run.
 
 # Validates CONFIG_PATH (relative to BUILD_DIR) with CLOCKCTL. Stops the build if invalid.
+# The path goes after `--`, so a name such as `--help` is a file, never an option.
 validate::clock_yml() {
 	local clockctl="$1" build_dir="$2" config_path="$3"
 	local config_dir config_file output
@@ -19,7 +20,7 @@ validate::clock_yml() {
 	fi
 
 	# Run next to the file, so that every diagnostic names it as `clock.yml:LINE:COL`.
-	if output="$(cd "$config_dir" && "$clockctl" validate "$config_file" 2>&1)"; then
+	if output="$(cd "$config_dir" && "$clockctl" validate -- "$config_file" 2>&1)"; then
 		echo "$output" | output::indent
 		return 0
 	fi

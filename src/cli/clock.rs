@@ -6,20 +6,20 @@
 //! stderr as `FILE:LINE:COL: error: ...`; everything the running clock says is a log line
 //! on stdout.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
-use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc;
-
 use super::Failure;
-use crate::config::{self, Config, Severity};
+use super::async_runtime::tokio_runtime;
+use super::checked_config::load_checked;
+use super::signals::forward_signals;
+use crate::config::Config;
 use crate::exec::LocalExecutor;
 use crate::logging::{self, LogSettings};
 use crate::notify::{Notifier, deliver};
 use crate::runtime::{self, LocalGate, NoObserver, Plan, RunObserver, SystemClock};
+use clap::Parser;
 
 /// Runs the jobs of a clock.yml on schedule until SIGTERM or SIGINT.
 #[derive(Debug, Parser)]
@@ -54,7 +54,7 @@ pub fn clock_main() -> ExitCode {
 
 fn run(args: ClockArgs) -> Result<ExitCode, Failure> {
     let config = load_checked(&args.config)?;
-    logging::init(&LogSettings::from_env(args.timestamps));
+    let _log = logging::init(&LogSettings::from_env(args.timestamps));
     let runtime = tokio_runtime()?;
     runtime.block_on(async {
         let signals = forward_signals()?;
@@ -93,61 +93,4 @@ fn start_notifier(config: &Config) -> Result<Option<Arc<Notifier>>, Failure> {
         &|name| std::env::var(name).ok(),
         http,
     ))
-}
-
-/// The single-threaded tokio runtime the clock and `clockctl run` use: the clock's own
-/// work is tiny, and one thread keeps it predictable on a small dyno.
-pub(crate) fn tokio_runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| Failure::usage(format!("cannot start the async runtime: {error}")))
-}
-
-/// Loads and checks `path` as `clockctl validate` does. Every finding (warnings too) is
-/// printed on stderr; a file with errors is a [`Failure`] with exit code 1.
-pub(crate) fn load_checked(path: &Path) -> Result<Config, Failure> {
-    let (source, parsed) = config::load(path, chrono::Utc::now()).map_err(|error| {
-        Failure::usage(error.to_string())
-            .with_hint("pass the file with --config FILE, or set CLOCK_CONFIG")
-    })?;
-    let file = path.display().to_string();
-    for diagnostic in &parsed.diagnostics {
-        eprint!("{}", diagnostic.render(&file, &source));
-    }
-    match parsed.config {
-        Some(config) if parsed.count(Severity::Error) == 0 => Ok(config),
-        _ => {
-            let errors = parsed.count(Severity::Error);
-            let noun = if errors == 1 { "error" } else { "errors" };
-            Err(
-                Failure::new(format!("{file} has {errors} {noun}; nothing was started")).with_hint(
-                    format!("fix it, then check it with `clockctl validate {file}`"),
-                ),
-            )
-        }
-    }
-}
-
-/// Turns SIGTERM and SIGINT into names on a channel, for as long as the process runs.
-pub(crate) fn forward_signals() -> Result<mpsc::UnboundedReceiver<&'static str>, Failure> {
-    let listen = |kind| {
-        signal(kind).map_err(|error| Failure::usage(format!("cannot listen for signals: {error}")))
-    };
-    let mut term = listen(SignalKind::terminate())?;
-    let mut int = listen(SignalKind::interrupt())?;
-    let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        loop {
-            let name = tokio::select! {
-                Some(()) = term.recv() => "SIGTERM",
-                Some(()) = int.recv() => "SIGINT",
-                else => break,
-            };
-            if tx.send(name).is_err() {
-                break;
-            }
-        }
-    });
-    Ok(rx)
 }

@@ -5,14 +5,21 @@
 //! 1 the thing checked or run failed (an invalid clock.yml, a failed job, an API error),
 //! 2 a usage or I/O error.
 
+mod async_runtime;
+mod checked_config;
 pub mod clock;
 mod env_dir;
+#[cfg(test)]
+mod extreme_values;
 mod init;
 mod next;
 mod notify_cmd;
+mod platform;
 mod procfile_cmd;
+mod report;
 mod run;
 mod scale;
+mod signals;
 mod status;
 mod validate;
 

@@ -9,13 +9,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Utc};
 
 use super::Failure;
-use super::validate::{counts, load, print_diagnostics};
+use super::report::{counts, format_instant, load, print_diagnostics};
 use crate::config::{self, Config};
-use crate::schedule::{CronExpr, DstNote, Fire, JobSchedule, Schedule, ScheduleError};
+use crate::schedule::{CronExpr, DstNote, Fire, JobSchedule, Schedule};
+use crate::visible::{push_visible, visible};
 
 /// More runs than anyone reads; keeps a typo like `--count 1000000000` from hanging.
 const MAX_COUNT: usize = 10_000;
@@ -61,7 +61,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             .map_err(|_| {
                 Failure::usage(format!(
                     "--after: \"{}\" is not an RFC 3339 instant",
-                    text.escape_debug()
+                    visible(text)
                 ))
                 .with_hint(
                     "write it with an offset: 2026-03-07T00:00:00Z or 2026-03-07T00:00:00-05:00",
@@ -89,10 +89,7 @@ fn preview_expression(
     after: DateTime<Utc>,
 ) -> Result<ExitCode, Failure> {
     let tz = config::parse_time_zone(&args.tz).map_err(|suggestion| {
-        let failure = Failure::usage(format!(
-            "--tz: unknown time zone \"{}\"",
-            args.tz.escape_debug()
-        ));
+        let failure = Failure::usage(format!("--tz: unknown time zone \"{}\"", visible(&args.tz)));
         match suggestion {
             Some(name) => failure.with_hint(format!("did you mean \"{name}\"?")),
             None => failure.with_hint("use an IANA name such as America/New_York or UTC"),
@@ -117,9 +114,15 @@ fn preview_expression(
         start: None,
         end: None,
     };
-    schedule
-        .validate()
-        .map_err(|error| Failure::new(schedule_error(&error)))?;
+    schedule.validate().map_err(|error| {
+        let (message, hint) =
+            config::describe_schedule_error(&error, config::ScheduleContext::default());
+        let failure = Failure::new(message);
+        match hint {
+            Some(hint) => failure.with_hint(hint),
+            None => failure,
+        }
+    })?;
     for fire in schedule.upcoming(after, args.count) {
         println!("{}", format_instant(fire.at, tz));
     }
@@ -133,19 +136,23 @@ fn expression_failure(
     message: &str,
     hint: Option<String>,
 ) -> Failure {
-    let start = text
-        .get(..range.start.min(text.len()))
-        .map_or(0, |s| s.chars().count());
-    let len = text
-        .get(range.start.min(text.len())..range.end.clamp(range.start, text.len()))
-        .map_or(1, |s| s.chars().count())
-        .max(1);
-    let visible: String = text
-        .chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect();
+    // Columns count the characters as shown: a control character shows as an escape
+    // (`\t`, `\e`) several characters wide.
+    let shown_width = |part: Option<&str>| {
+        part.map_or(0, |s| {
+            let mut shown = String::new();
+            s.chars().for_each(|c| push_visible(&mut shown, c));
+            shown.chars().count()
+        })
+    };
+    let start = shown_width(text.get(..range.start.min(text.len())));
+    let len = shown_width(
+        text.get(range.start.min(text.len())..range.end.clamp(range.start, text.len())),
+    )
+    .max(1);
     let message = format!(
-        "{message}\n  {visible}\n  {}{}",
+        "{message}\n  {}\n  {}{}",
+        visible(text),
         " ".repeat(start),
         "^".repeat(len)
     );
@@ -153,20 +160,6 @@ fn expression_failure(
     match hint {
         Some(hint) => failure.with_hint(hint),
         None => failure,
-    }
-}
-
-fn schedule_error(error: &ScheduleError) -> String {
-    match error {
-        ScheduleError::NeverFires => "this schedule never fires".to_owned(),
-        ScheduleError::IntervalOutOfRange { interval } => format!(
-            "every: {} is out of range ({} to {})",
-            config::format_duration(*interval),
-            config::format_duration(crate::schedule::MIN_EVERY),
-            config::format_duration(crate::schedule::MAX_EVERY)
-        ),
-        ScheduleError::JitterTooLong { .. } => "jitter is too long".to_owned(),
-        ScheduleError::EmptyWindow => "end must be after start".to_owned(),
     }
 }
 
@@ -221,7 +214,7 @@ fn selected_jobs<'a>(
             Some(job) => Ok(vec![job]),
             None => {
                 let names = config.jobs.iter().map(|j| j.name.as_str());
-                let failure = Failure::usage(format!("no job named \"{}\"", name.escape_debug()));
+                let failure = Failure::usage(format!("no job named \"{}\"", visible(name)));
                 let closest = config::closest_match(name, names.clone());
                 Err(match closest {
                     Some(candidate) => failure.with_hint(format!("did you mean \"{candidate}\"?")),
@@ -251,11 +244,4 @@ fn dst_note(note: DstNote) -> String {
             wall.format("%H:%M")
         ),
     }
-}
-
-/// An instant in `tz` as RFC 3339 with the zone's offset: `2026-03-08T03:00:00-04:00`.
-pub(super) fn format_instant(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz)
-        .fixed_offset()
-        .to_rfc3339_opts(SecondsFormat::Secs, false)
 }

@@ -14,7 +14,8 @@ use std::time::Duration;
 use chrono::Utc;
 
 use super::Failure;
-use super::clock::{load_checked, tokio_runtime};
+use super::async_runtime::tokio_runtime;
+use super::checked_config::load_checked;
 use crate::notify::message::{Kind, Report};
 use crate::notify::{deliver, dyno_name, resolve_channel};
 use crate::visible::visible;

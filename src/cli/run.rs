@@ -3,7 +3,8 @@
 //!
 //! Exit codes: the job's own exit code; 124 when it timed out (as GNU `timeout`); 128+N
 //! when a signal N ended it; 143 when Ctrl-C or SIGTERM stopped it; 127 when `bash` could
-//! not start; 1 for an invalid clock.yml; 2 for an unknown job or an unreadable file.
+//! not start; 125 when the run was lost track of; 1 for an invalid clock.yml; 2 for an
+//! unknown job or an unreadable file.
 //! Retries are not attempted: one run, one answer.
 
 use std::path::PathBuf;
@@ -12,10 +13,15 @@ use std::process::ExitCode;
 use chrono::{SubsecRound as _, Utc};
 
 use super::Failure;
-use super::clock::{forward_signals, load_checked, tokio_runtime};
-use crate::exec::{Control, Executor as _, LocalExecutor, RunSpec};
+use super::async_runtime::tokio_runtime;
+use super::checked_config::load_checked;
+use super::signals::forward_signals;
+use crate::exec::{Control, Executor as _, LocalExecutor};
 use crate::logging::{self, LogSettings};
-use crate::runtime::report::{self, RunRef};
+use crate::runtime::{
+    self,
+    report::{self, RunRef},
+};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -40,26 +46,13 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         };
         return Err(Failure::usage(format!("no job named \"{}\"", args.job)).with_hint(known));
     };
-    logging::init(&LogSettings::from_env(args.timestamps));
+    let _log = logging::init(&LogSettings::from_env(args.timestamps));
     let runtime = tokio_runtime()?;
     let code = runtime.block_on(async {
         let mut signals = forward_signals()?;
         // A run started by hand is scheduled for the second it starts.
         let slot = Utc::now().trunc_subsecs(0);
-        let mut env = job.env.clone();
-        env.insert("CLOCK_JOB".into(), job.name.clone());
-        env.insert("CLOCK_RUN".into(), "1".into());
-        env.insert("CLOCK_SCHEDULED_FOR".into(), report::rfc3339(slot));
-        env.insert("CLOCK_ATTEMPT".into(), "1".into());
-        let spec = RunSpec {
-            job: job.name.clone(),
-            run: 1,
-            command: job.command.clone(),
-            env,
-            timeout: job.timeout,
-            kill_grace: job.kill_grace,
-            output: None,
-        };
+        let spec = runtime::build_run_spec(job, 1, slot, 1);
         let handle = LocalExecutor.start(spec);
         let reference = RunRef {
             job: &job.name,

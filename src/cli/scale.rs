@@ -10,14 +10,16 @@
 //! 1 the API refused or failed, the dyno crashed or did not come up in time, 2 a usage
 //! error (bad flags, a quantity above 1, no app, no token).
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::heroku::session::{self, AppFlags, Session, SessionError};
-use crate::heroku::{ApiError, CLOCK_PROCESS, Dyno, FormationUpdate};
+use crate::heroku::session::Session;
+use crate::heroku::{CLOCK_PROCESS, Dyno, FormationUpdate};
 
 use super::Failure;
+use super::async_runtime::block_on;
+use super::platform::{AppArgs, api_failure, init_debug_log, open_session};
+use crate::visible::visible;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,8 +32,13 @@ pub struct Args {
     /// Wait until the clock dyno is up (or stopped, for --quantity 0).
     #[arg(long)]
     wait: bool,
-    /// How long --wait waits, in seconds.
-    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    /// How long --wait waits, in seconds (0 to 86400; 0 looks once).
+    #[arg(
+        long,
+        default_value_t = 120,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(0..=MAX_WAIT_SECONDS)
+    )]
     timeout: u64,
     /// Show the requests that would be sent, and send nothing.
     #[arg(long)]
@@ -43,21 +50,17 @@ pub struct Args {
         long,
         hide = true,
         env = "CLOCKCTL_POLL_INTERVAL_MS",
-        default_value_t = 2000
+        default_value_t = 2000,
+        value_parser = clap::value_parser!(u64).range(1..=MAX_POLL_MILLIS)
     )]
     poll_interval_ms: u64,
 }
 
-/// `--app` and `--remote`, shared with `clockctl status`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct AppArgs {
-    /// The Heroku app (default: HEROKU_APP, else the git remote pointing at Heroku).
-    #[arg(long, short = 'a', value_name = "APP")]
-    pub app: Option<String>,
-    /// The git remote whose Heroku app to use.
-    #[arg(long, short = 'r', value_name = "REMOTE", conflicts_with = "app")]
-    pub remote: Option<String>,
-}
+/// The longest `--wait --timeout`: a day. A clock dyno that is not up by then will not be.
+const MAX_WAIT_SECONDS: u64 = 86_400;
+
+/// The slowest poll `CLOCKCTL_POLL_INTERVAL_MS` may ask for: a minute.
+const MAX_POLL_MILLIS: u64 = 60_000;
 
 /// Why more than one clock dyno is refused.
 pub const ONE_CLOCK_ONLY: &str =
@@ -118,9 +121,15 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
 fn describe_formation(quantity: i64, size: Option<&str>) -> String {
     match (quantity, size) {
         (0, _) => "0 (stopped)".to_owned(),
-        (n, Some(size)) => format!("{n} × {size}"),
+        (n, Some(size)) => format!("{n} × {}", visible(size)),
         (n, None) => n.to_string(),
     }
+}
+
+/// True when a poll `poll` from now still starts within `limit` of the first one, `elapsed`
+/// after it. Saturating, so no flag or clock can make it overflow.
+pub(super) fn another_poll_fits(elapsed: Duration, poll: Duration, limit: Duration) -> bool {
+    elapsed.saturating_add(poll) <= limit
 }
 
 /// Polls the dyno list until the clock is as asked, it crashed, or `limit` passed.
@@ -132,7 +141,7 @@ async fn wait_for_clock(
 ) -> Result<(), Failure> {
     let app = &session.app.name;
     let wanted_size = update.dyno_size.as_ref().and_then(|s| s.name.as_deref());
-    let deadline = tokio::time::Instant::now() + limit;
+    let started = tokio::time::Instant::now();
     let last_seen = loop {
         let dynos = session.client.dyno_list(app).await.map_err(api_failure)?;
         let clocks: Vec<&Dyno> = dynos
@@ -141,9 +150,9 @@ async fn wait_for_clock(
             .collect();
         if let Some(crashed) = clocks.iter().find(|d| d.state == "crashed") {
             return Err(
-                Failure::new(format!("{} on {app} crashed", crashed.name)).with_hint(format!(
-                    "read its output with `heroku logs --tail --dyno clock --app {app}`"
-                )),
+                Failure::new(format!("{} on {app} crashed", visible(&crashed.name))).with_hint(
+                    format!("read its output with `heroku logs --tail --dyno clock --app {app}`"),
+                ),
             );
         }
         if update.quantity == 0 {
@@ -161,7 +170,7 @@ async fn wait_for_clock(
                 })
                 .collect();
             if !ready.is_empty() && clocks.iter().all(|d| d.state == "up") {
-                println!("{} on {app} is up.", ready[0].name);
+                println!("{} on {app} is up.", visible(&ready[0].name));
                 return Ok(());
             }
         }
@@ -169,12 +178,12 @@ async fn wait_for_clock(
             [] => "no clock dyno yet".to_owned(),
             some => some
                 .iter()
-                .map(|d| format!("{} is {}", d.name, d.state))
+                .map(|d| format!("{} is {}", visible(&d.name), visible(&d.state)))
                 .collect::<Vec<_>>()
                 .join(", "),
         };
         eprintln!("waiting: {seen}");
-        if tokio::time::Instant::now() + poll > deadline {
+        if !another_poll_fits(started.elapsed(), poll, limit) {
             break seen;
         }
         tokio::time::sleep(poll).await;
@@ -187,66 +196,6 @@ async fn wait_for_clock(
     .with_hint(format!(
         "see what it is doing with `heroku ps --app {app}` and `heroku logs --tail --dyno clock --app {app}`, or wait longer with --timeout"
     )))
-}
-
-/// Opens the API session for `args` in the current directory, printing its warnings.
-pub(super) fn open_session(args: &AppArgs) -> Result<Session, Failure> {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| Path::new(".").to_path_buf());
-    let flags = AppFlags {
-        app: args.app.as_deref(),
-        remote: args.remote.as_deref(),
-    };
-    let session = session::open(&flags, &cwd).map_err(session_failure)?;
-    for warning in &session.warnings {
-        eprintln!("warning: {warning}");
-    }
-    Ok(session)
-}
-
-/// A session that could not open is a usage problem: the fix is a flag or a login.
-fn session_failure(error: SessionError) -> Failure {
-    let hint = error.hint();
-    let failure = Failure::usage(error.to_string());
-    match hint {
-        Some(hint) => failure.with_hint(hint),
-        None => failure,
-    }
-}
-
-pub(super) fn api_failure(error: ApiError) -> Failure {
-    let hint = error.hint();
-    let failure = Failure::new(error.to_string());
-    match hint {
-        Some(hint) => failure.with_hint(hint),
-        None => failure,
-    }
-}
-
-/// Runs `future` on a current-thread runtime built for this one command.
-pub(super) fn block_on<T>(future: impl std::future::Future<Output = T>) -> Result<T, Failure> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
-    Ok(runtime.block_on(future))
-}
-
-/// Sends the client's debug lines (requests with the token masked, answers, retries) to
-/// stderr when `CLOCK_LOG_LEVEL` or `RUST_LOG` asks for debug or trace.
-pub(super) fn init_debug_log() {
-    let wants = |name: &str| {
-        std::env::var(name).is_ok_and(|v| {
-            let v = v.to_ascii_lowercase();
-            v.contains("debug") || v.contains("trace")
-        })
-    };
-    if wants("CLOCK_LOG_LEVEL") || wants("RUST_LOG") {
-        let _ = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_writer(std::io::stderr)
-            .without_time()
-            .try_init();
-    }
 }
 
 #[cfg(test)]

@@ -14,9 +14,11 @@ use serde::Serialize;
 
 use crate::config::{self, LoadError, Severity};
 use crate::heroku::{CLOCK_PROCESS, Dyno, Formation};
+use crate::visible::visible;
 
 use super::Failure;
-use super::scale::{AppArgs, api_failure, block_on, init_debug_log, open_session};
+use super::async_runtime::block_on;
+use super::platform::{AppArgs, api_failure, init_debug_log, open_session};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
@@ -73,11 +75,25 @@ struct DynoReport {
 #[derive(Debug, Serialize)]
 struct ConfigReport {
     path: String,
-    /// `ok`, `missing`, `invalid` or `unreadable`.
-    status: &'static str,
+    status: ConfigStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     problem: Option<String>,
     jobs: Vec<JobReport>,
+}
+
+/// What became of the local clock.yml; JSON shows it as `ok`, `missing`, `invalid` or
+/// `unreadable`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum ConfigStatus {
+    /// Read and valid: its next runs are shown.
+    Ok,
+    /// No file at the path.
+    Missing,
+    /// Read, with errors (`problem` counts them).
+    Invalid,
+    /// There, but not readable (`problem` says why).
+    Unreadable,
 }
 
 #[derive(Debug, Serialize)]
@@ -138,7 +154,9 @@ fn formation_report(formation: &Formation) -> FormationReport {
     }
 }
 
-fn seconds_since(stamp: Option<&str>, now: DateTime<Utc>) -> Option<i64> {
+/// Whole seconds from `stamp` (RFC 3339, from the API) to `now`; none for a stamp that
+/// does not parse, 0 for one in the future.
+pub(super) fn seconds_since(stamp: Option<&str>, now: DateTime<Utc>) -> Option<i64> {
     let at = DateTime::parse_from_rfc3339(stamp?).ok()?;
     Some((now - at.with_timezone(&Utc)).num_seconds().max(0))
 }
@@ -158,18 +176,18 @@ fn dyno_report(dyno: &Dyno, now: DateTime<Utc>) -> DynoReport {
 fn config_report(path: &std::path::Path, now: DateTime<Utc>) -> ConfigReport {
     let mut report = ConfigReport {
         path: path.display().to_string(),
-        status: "ok",
+        status: ConfigStatus::Ok,
         problem: None,
         jobs: Vec::new(),
     };
     if !path.exists() {
-        report.status = "missing";
+        report.status = ConfigStatus::Missing;
         return report;
     }
     let parsed = match config::load(path, now) {
         Ok((_, parsed)) => parsed,
         Err(LoadError::Io { source, .. }) => {
-            report.status = "unreadable";
+            report.status = ConfigStatus::Unreadable;
             report.problem = Some(source.to_string());
             return report;
         }
@@ -180,7 +198,7 @@ fn config_report(path: &std::path::Path, now: DateTime<Utc>) -> ConfigReport {
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .count();
-        report.status = "invalid";
+        report.status = ConfigStatus::Invalid;
         report.problem = Some(format!(
             "{errors} error{}; run `clockctl validate` to see {}",
             if errors == 1 { "" } else { "s" },
@@ -205,6 +223,15 @@ fn config_report(path: &std::path::Path, now: DateTime<Utc>) -> ConfigReport {
     report
 }
 
+/// `next runs: clock.yml is invalid: 2 errors; run ...`.
+fn problem_line(config: &ConfigReport, is: &str) -> String {
+    format!(
+        "next runs: {} is {is}: {}\n",
+        config.path,
+        config.problem.as_deref().unwrap_or("")
+    )
+}
+
 /// `3d 4h`, `2h 5m`, `4m 10s`, `12s`.
 fn human_duration(seconds: i64) -> String {
     let (d, h, m, s) = (
@@ -224,12 +251,12 @@ fn human_duration(seconds: i64) -> String {
 fn render_text(report: &Report, now: DateTime<Utc>) -> String {
     let mut out = String::new();
     let f = &report.formation;
-    out.push_str(&format!("app: {}\n", report.app));
-    let size = f.size.as_deref().unwrap_or("unknown size");
+    out.push_str(&format!("app: {}\n", visible(&report.app)));
+    let size = visible(f.size.as_deref().unwrap_or("unknown size"));
     let command = f
         .command
         .as_deref()
-        .map(|c| format!(", command `{c}`"))
+        .map(|c| format!(", command `{}`", visible(c)))
         .unwrap_or_default();
     out.push_str(&format!(
         "clock formation: quantity {}, {size}{command}\n",
@@ -243,28 +270,31 @@ fn render_text(report: &Report, now: DateTime<Utc>) -> String {
         out.push_str("  none running\n");
     }
     for dyno in &report.dynos {
-        let state_for = dyno
-            .state_seconds
-            .map(|s| format!(" for {}", human_duration(s)))
-            .unwrap_or_default();
-        let age = dyno
-            .age_seconds
-            .map(|s| format!(", started {} ago", human_duration(s)))
+        let state_for = dyno.state_seconds.map(human_duration);
+        let age = dyno.age_seconds.map(human_duration);
+        // A dyno still in the state it started in has one age: say it once.
+        let age = age.filter(|age| state_for.as_ref() != Some(age));
+        let state_for = state_for.map(|d| format!(" for {d}")).unwrap_or_default();
+        let age = age
+            .map(|d| format!(", started {d} ago"))
             .unwrap_or_default();
         let since = dyno
             .updated_at
             .as_deref()
-            .map(|t| format!(" (since {t})"))
+            .map(|t| format!(" (since {})", visible(t)))
             .unwrap_or_default();
         out.push_str(&format!(
             "  {}: {}{state_for}{age}{since}\n",
-            dyno.name, dyno.state
+            visible(&dyno.name),
+            visible(&dyno.state)
         ));
     }
     let c = &report.config;
     match c.status {
-        "missing" => out.push_str(&format!("next runs: no {} here, so none to show\n", c.path)),
-        "ok" => {
+        ConfigStatus::Missing => {
+            out.push_str(&format!("next runs: no {} here, so none to show\n", c.path));
+        }
+        ConfigStatus::Ok => {
             let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             out.push_str(&format!("next runs ({}, from {stamp}):\n", c.path));
             if c.jobs.is_empty() {
@@ -283,12 +313,8 @@ fn render_text(report: &Report, now: DateTime<Utc>) -> String {
                 ));
             }
         }
-        _ => out.push_str(&format!(
-            "next runs: {} is {}: {}\n",
-            c.path,
-            c.status,
-            c.problem.as_deref().unwrap_or("")
-        )),
+        ConfigStatus::Invalid => out.push_str(&problem_line(c, "invalid")),
+        ConfigStatus::Unreadable => out.push_str(&problem_line(c, "unreadable")),
     }
     out
 }

@@ -4,18 +4,20 @@
 //! line and a caret under the exact token; a valid file gets a summary of its jobs in
 //! plain words with their next run. `--format json` prints the same as one JSON document
 //! (shape documented in docs/commands.md, "JSON output"). Exit codes: 0 valid, 1 invalid
-//! (or warnings under `--strict`), 2 usage or I/O error. The file loading and diagnostic
-//! printing here are shared with `clockctl next`.
+//! (or warnings under `--strict`), 2 usage or I/O error. Loading the file and printing its
+//! diagnostics live in [`super::report`], shared with `clockctl next`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Failure;
-use crate::config::{self, Config, Diagnostic, Job, LoadError, Parsed, Severity};
+use super::report::{counts, format_instant, load, print_diagnostics};
+use crate::config::{self, Config, Diagnostic, Job, Parsed, Severity};
 use crate::schedule::Schedule;
+use crate::visible::visible;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -83,39 +85,6 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     })
 }
 
-/// Reads and parses `file`; a missing file says where it looked and what to do.
-pub(super) fn load(file: &Path, now: DateTime<Utc>) -> Result<(String, Parsed), Failure> {
-    config::load(file, now).map_err(|error| match &error {
-        LoadError::Io { path, source } if source.kind() == std::io::ErrorKind::NotFound => {
-            let shown = std::env::current_dir().map_or_else(|_| path.clone(), |dir| dir.join(path));
-            Failure::usage(format!("no clock.yml at {}", shown.display())).with_hint(
-                "run `clockctl init` to write a starter clock.yml, or pass the file's path",
-            )
-        }
-        _ => Failure::usage(error.to_string()),
-    })
-}
-
-/// Every diagnostic on stderr, rendered, with a blank line between them.
-pub(super) fn print_diagnostics(file: &str, source: &str, parsed: &Parsed) {
-    let rendered: Vec<String> = parsed
-        .diagnostics
-        .iter()
-        .map(|d| d.render(file, source))
-        .collect();
-    eprint!("{}", rendered.join("\n"));
-}
-
-/// `clock.yml: 2 errors, 1 warning`.
-pub(super) fn counts(file: &str, parsed: &Parsed) -> String {
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!(
-        "{file}: {}, {}",
-        plural(parsed.count(Severity::Error), "error"),
-        plural(parsed.count(Severity::Warning), "warning")
-    )
-}
-
 fn summary(file: &str, config: &Config, parsed: &Parsed, now: DateTime<Utc>) -> String {
     let jobs = config.jobs.len();
     let warnings = parsed.count(Severity::Warning);
@@ -142,7 +111,7 @@ fn summary(file: &str, config: &Config, parsed: &Parsed, now: DateTime<Utc>) -> 
             "none (disabled)".to_owned()
         };
         out.push_str(&format!("  next run: {next}\n"));
-        out.push_str(&format!("  command:  {}\n", job.command));
+        out.push_str(&format!("  command:  {}\n", visible(&job.command)));
     }
     out
 }
@@ -151,7 +120,7 @@ fn summary(file: &str, config: &Config, parsed: &Parsed, now: DateTime<Utc>) -> 
 fn next_run(job: &Job, now: DateTime<Utc>) -> Option<String> {
     job.schedule
         .next_after(now)
-        .map(|fire| super::next::format_instant(fire.at, job.schedule.tz))
+        .map(|fire| format_instant(fire.at, job.schedule.tz))
 }
 
 /// The `--format json` document. Field names and meanings are a documented interface.

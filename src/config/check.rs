@@ -4,7 +4,20 @@
 //! never stops at the first problem: a bad value is reported where it is written and the
 //! walk goes on, so `clockctl validate` shows everything wrong in one run. A [`Config`]
 //! comes out only when no error was found. Reading individual values lives in
-//! [`super::fields`]; schedule warnings in [`super::warnings`].
+//! [`super::fields`]; schedule warnings in [`super::warnings`]; the diagnostics they all
+//! write to in [`super::checker`]. Imports go one way: this file uses those three,
+//! `warnings` uses `fields` and `checker`, `fields` uses `checker`, `checker` none of them.
+//!
+//! Adding a key:
+//! - a job key: add it to [`super::fields::SETTING_KEYS`] if `defaults:` may set it too
+//!   (else to `JOB_ONLY_KEYS` there), give [`Fields`] a field and `read_field` an arm
+//!   that reads it (with `or_defaults` filling it when it is a setting), then carry it
+//!   into the [`Job`] in `job` below, checking rules across keys there;
+//! - a top-level block (such as `store:`): add its name to [`TOP_KEYS`], read it in
+//!   `check_file` with a method of its own on [`Checker`] in a file of its own (as
+//!   `fields` does for a job), and add what it yields to [`Config`].
+//!
+//! Unknown keys, duplicates and typo hints then follow from those lists.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -12,17 +25,20 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use super::checker::{Checker, Repeated};
 use super::fields::{At, Fields, SCHEDULE_KEYS, ScheduleSource, Section, list};
 use super::model::{
     Config, DEFAULT_KILL_GRACE, DEFAULT_MISFIRE_GRACE, DEFAULT_RETRY_BACKOFF,
     DEFAULT_SHUTDOWN_GRACE, HEROKU_SIGTERM_WINDOW, Job,
 };
 use super::names::{MAX_JOB_NAME, NameError, check_job_name, closest, suggest_job_name};
-use super::source::{LineIndex, Span};
+use super::source::Span;
 use super::yaml::{Node, Value, read_tree};
-use super::{Diagnostic, Parsed, Severity, duration, when};
-use crate::schedule::{AtTime, CronExpr, JobSchedule, Schedule, ScheduleError};
+use super::{Parsed, ScheduleContext, Severity, describe_schedule_error, duration, when};
+use crate::schedule::{AtTime, JobSchedule, Schedule, ScheduleError};
+use crate::visible::visible;
 
+/// The keys of the file's top level.
 const TOP_KEYS: [&str; 6] = [
     "timezone",
     "defaults",
@@ -31,72 +47,12 @@ const TOP_KEYS: [&str; 6] = [
     "notify",
     "heartbeat",
 ];
-/// Past this many findings the rest are summarised in one: nobody reads more, and a
-/// hostile file could otherwise produce one per byte.
-const MAX_DIAGNOSTICS: usize = 200;
-
-/// Collects diagnostics against one source text.
-pub(super) struct Checker<'a> {
-    pub source: &'a str,
-    pub now: DateTime<Utc>,
-    index: LineIndex<'a>,
-    diagnostics: Vec<Diagnostic>,
-    /// Errors and warnings past [`MAX_DIAGNOSTICS`], counted but not kept.
-    dropped: (usize, usize),
-    /// What the schedule engine found for each distinct cron schedule: large files repeat
-    /// the same few expressions, and these scans dominate checking time.
-    pub cron_facts: std::collections::HashMap<super::warnings::FactsKey, CronFacts>,
-    /// Each distinct valid cron text, parsed once: parsing is pure, and large files repeat
-    /// their expressions.
-    pub parsed_crons: std::collections::HashMap<String, CronExpr>,
-    /// The channel names under `notify:`, for `alert.to`; `None` when that block is
-    /// invalid (its errors are reported there, not again at each job).
-    pub channels: Option<Vec<String>>,
-}
-
-/// The (pure, costly) facts about one cron schedule that warnings need.
-#[derive(Debug, Clone, Default)]
-pub(super) struct CronFacts {
-    pub min_gap: Option<Option<Duration>>,
-    pub dst_traps: Option<Vec<crate::schedule::DstTrap>>,
-}
 
 /// Parses and checks a whole file. See [`super::parse`].
 pub(super) fn check(source: &str, now: DateTime<Utc>) -> Parsed {
-    let mut checker = Checker {
-        source,
-        now,
-        index: LineIndex::new(source),
-        diagnostics: Vec::new(),
-        dropped: (0, 0),
-        cron_facts: std::collections::HashMap::new(),
-        parsed_crons: std::collections::HashMap::new(),
-        channels: Some(Vec::new()),
-    };
+    let mut checker = Checker::new(source, now);
     let config = checker.check_file();
-    let mut diagnostics = checker.diagnostics;
-    // File order reads best; errors and warnings at one spot keep the order they were found.
-    diagnostics.sort_by_key(|d| (d.line, d.column));
-    let (errors, warnings) = checker.dropped;
-    if errors + warnings > 0 {
-        let last_line = u32::try_from(source.split('\n').count()).unwrap_or(u32::MAX);
-        diagnostics.push(Diagnostic {
-            // An error only if an error was dropped: warnings alone keep the file valid.
-            severity: if errors > 0 {
-                Severity::Error
-            } else {
-                Severity::Warning
-            },
-            line: last_line,
-            column: 1,
-            len: 1,
-            message: format!(
-                "{} more problems not shown ({errors} errors, {warnings} warnings)",
-                errors + warnings
-            ),
-            hint: Some("fix the ones above and run again".into()),
-        });
-    }
+    let diagnostics = checker.into_diagnostics();
     let valid = !diagnostics.iter().any(|d| d.severity == Severity::Error);
     Parsed {
         config: config.filter(|_| valid),
@@ -104,80 +60,7 @@ pub(super) fn check(source: &str, now: DateTime<Utc>) -> Parsed {
     }
 }
 
-impl<'a> Checker<'a> {
-    pub fn error(&mut self, span: &Span, message: impl Into<String>, hint: Option<String>) {
-        self.push(Severity::Error, span, message.into(), hint);
-    }
-
-    pub fn warning(&mut self, span: &Span, message: impl Into<String>, hint: Option<String>) {
-        self.push(Severity::Warning, span, message.into(), hint);
-    }
-
-    fn push(&mut self, severity: Severity, span: &Span, message: String, hint: Option<String>) {
-        if self.diagnostics.len() >= MAX_DIAGNOSTICS {
-            match severity {
-                Severity::Error => self.dropped.0 += 1,
-                Severity::Warning => self.dropped.1 += 1,
-            }
-            return;
-        }
-        let position = self.index.position(span);
-        self.diagnostics.push(Diagnostic {
-            severity,
-            line: position.line,
-            column: position.column,
-            len: position.len,
-            message,
-            hint,
-        });
-    }
-
-    pub fn position(&self, span: &Span) -> super::source::Position {
-        self.index.position(span)
-    }
-
-    pub fn line_of(&self, span: &Span) -> u32 {
-        self.index.line(span.start)
-    }
-
-    /// Remembers that `key` is written at `span` in one map. A key the map already had
-    /// returns the line of its first occurrence instead (YAML duplicates are passed through
-    /// by the reader so that both places can be named).
-    pub fn first_line_of_repeat<'k>(
-        &self,
-        seen: &mut BTreeMap<&'k str, Span>,
-        key: &'k str,
-        span: &Span,
-    ) -> Option<u32> {
-        match seen.get(key) {
-            Some(first) => Some(self.line_of(first)),
-            None => {
-                seen.insert(key, span.clone());
-                None
-            }
-        }
-    }
-
-    /// A map key's text. Scalars that YAML reads as numbers or booleans (`2024:`, `yes:`)
-    /// are taken as written; lists and maps as keys are errors.
-    /// Borrowed from the tree or the source: a file has a key per value, and copying each
-    /// one showed up in profiles of large files.
-    pub fn key_text<'n>(&mut self, key: &'n Node) -> Option<&'n str>
-    where
-        'a: 'n,
-    {
-        match &key.value {
-            Value::Str(s) => Some(s),
-            Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null => {
-                self.source.get(key.span.clone())
-            }
-            Value::Seq(_) | Value::Map(_) => {
-                self.error(&key.span, "a key must be text", None);
-                None
-            }
-        }
-    }
-
+impl Checker<'_> {
     fn check_file(&mut self) -> Option<Config> {
         let tree = match read_tree(self.source) {
             Ok(tree) => tree,
@@ -210,6 +93,7 @@ impl<'a> Checker<'a> {
         };
 
         let mut top: BTreeMap<&str, (&Node, &Node)> = BTreeMap::new();
+        let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
         for (key, value) in &entries {
             let Some(name) = self.key_text(key) else {
                 continue;
@@ -218,13 +102,7 @@ impl<'a> Checker<'a> {
                 self.unknown_top_key(name, key, value);
                 continue;
             };
-            if let Some((first, _)) = top.get(known) {
-                let line = self.line_of(&first.span);
-                self.error(
-                    &key.span,
-                    format!("duplicate key \"{known}\""),
-                    Some(format!("\"{known}\" is already set on line {line}")),
-                );
+            if self.is_repeat(&mut seen, known, &key.span, Repeated::Key) {
                 continue;
             }
             top.insert(known, (key, value));
@@ -286,7 +164,7 @@ impl<'a> Checker<'a> {
         };
         self.error(
             &key.span,
-            format!("unknown key \"{}\"", name.escape_debug()),
+            format!("unknown key \"{}\"", visible(name)),
             Some(hint),
         );
     }
@@ -344,14 +222,7 @@ impl<'a> Checker<'a> {
                 all_valid = false;
                 continue;
             };
-            if let Some(line) = self.first_line_of_repeat(&mut seen, name, &key.span) {
-                self.error(
-                    &key.span,
-                    format!("duplicate job \"{}\"", name.escape_debug()),
-                    Some(format!(
-                        "a job named \"{name}\" is already defined on line {line}; job names must be unique"
-                    )),
-                );
+            if self.is_repeat(&mut seen, name, &key.span, Repeated::Job) {
                 all_valid = false;
                 continue;
             }
@@ -381,8 +252,8 @@ impl<'a> Checker<'a> {
             }
             NameError::BadChar { found, .. } => format!(
                 "invalid job name \"{}\": \"{}\" is not allowed",
-                name.escape_debug(),
-                found.escape_debug()
+                visible(name),
+                visible(found.encode_utf8(&mut [0; 4]))
             ),
         };
         self.error(&key.span, message, Some(hint));
@@ -403,7 +274,7 @@ impl<'a> Checker<'a> {
             Value::Null => {
                 self.error(
                     &key.span,
-                    format!("job \"{}\" has no keys", name.escape_debug()),
+                    format!("job \"{}\" has no keys", visible(name)),
                     Some(
                         "add `command:` and one of cron, every or at, indented under the name"
                             .into(),
@@ -412,7 +283,7 @@ impl<'a> Checker<'a> {
                 return None;
             }
             _ => {
-                let what = format!("job \"{}\"", name.escape_debug());
+                let what = format!("job \"{}\"", visible(name));
                 self.wrong_type(&what, "a map with `command:` and a schedule", value);
                 return None;
             }
@@ -425,7 +296,7 @@ impl<'a> Checker<'a> {
         {
             self.error(
                 &key.span,
-                format!("job \"{}\" has no command", name.escape_debug()),
+                format!("job \"{}\" has no command", visible(name)),
                 Some("add `command:` with the shell command to run".into()),
             );
         }
@@ -434,7 +305,7 @@ impl<'a> Checker<'a> {
             None => {
                 self.error(
                     &key.span,
-                    format!("job \"{}\" has no schedule", name.escape_debug()),
+                    format!("job \"{}\" has no schedule", visible(name)),
                     Some("add one of `cron: \"0 * * * *\"`, `every: 10m` or `at: 2026-12-31T23:30:00`".into()),
                 );
                 None
@@ -542,6 +413,8 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Places a schedule error at the value it is about; the words are
+    /// [`super::describe_schedule_error`]'s.
     fn schedule_error(
         &mut self,
         error: &ScheduleError,
@@ -549,57 +422,20 @@ impl<'a> Checker<'a> {
         fields: &Fields,
         name: &str,
     ) {
-        match error {
-            ScheduleError::NeverFires => {
-                let windowed = fields.start.is_some() || fields.end.is_some();
-                self.error(
-                    schedule_span,
-                    "this schedule never fires",
-                    Some(if windowed {
-                        "no run falls between start and end".into()
-                    } else {
-                        "check the day of month against the months (February has no 30th)".into()
-                    }),
-                );
-            }
-            ScheduleError::IntervalOutOfRange { interval } => self.error(
-                schedule_span,
-                format!("every: {} is out of range", duration::format(*interval)),
-                Some(format!(
-                    "every is from {} to {}",
-                    duration::format(crate::schedule::MIN_EVERY),
-                    duration::format(crate::schedule::MAX_EVERY)
-                )),
-            ),
-            ScheduleError::JitterTooLong { jitter, min_gap } => {
-                let span = fields
-                    .jitter
-                    .as_ref()
-                    .map_or(schedule_span, |j| &j.span)
-                    .clone();
-                self.error(
-                    &span,
-                    format!(
-                        "jitter {}{} is not shorter than the shortest gap between runs ({})",
-                        duration::format(*jitter),
-                        fields.origin("jitter", name),
-                        duration::format(*min_gap)
-                    ),
-                    Some(
-                        "a run delayed that much could pass the next one; use a smaller jitter"
-                            .into(),
-                    ),
-                );
-            }
-            ScheduleError::EmptyWindow => {
-                let span = fields
-                    .end
-                    .as_ref()
-                    .map_or(schedule_span, |e| &e.span)
-                    .clone();
-                self.error(&span, "end must be after start", None);
-            }
+        let span = match error {
+            ScheduleError::JitterTooLong { .. } => fields.jitter.as_ref().map(|j| &j.span),
+            ScheduleError::EmptyWindow => fields.end.as_ref().map(|e| &e.span),
+            ScheduleError::NeverFires | ScheduleError::IntervalOutOfRange { .. } => None,
         }
+        .unwrap_or(schedule_span)
+        .clone();
+        let origin = fields.origin("jitter", name);
+        let context = ScheduleContext {
+            windowed: fields.start.is_some() || fields.end.is_some(),
+            jitter_origin: &origin,
+        };
+        let (message, hint) = describe_schedule_error(error, context);
+        self.error(&span, message, hint);
     }
 }
 
@@ -607,6 +443,7 @@ impl<'a> Checker<'a> {
 mod tests {
     use chrono::TimeZone;
 
+    use super::super::checker::MAX_DIAGNOSTICS;
     use super::*;
 
     fn now() -> DateTime<Utc> {
@@ -716,6 +553,14 @@ mod tests {
                     1,
                     "env must be a map of variable names to values, not a list",
                 )],
+            ),
+            (
+                job("    env:\n      X: \"a\\0b\"\n"),
+                vec![error(6, 10, 6, "env: \"X\" contains a NUL byte")],
+            ),
+            (
+                "jobs:\n  sync:\n    command: \"a\\0b\"\n    every: 1m\n".into(),
+                vec![error(3, 14, 6, "command contains a NUL byte")],
             ),
             (
                 job("    command: again\n"),
@@ -900,6 +745,100 @@ mod tests {
         );
     }
 
+    /// The job `name` of a file that must be valid, or a panic naming the findings.
+    fn job_named(source: &str, name: &str) -> Job {
+        let parsed = check(source, now());
+        let errors: Vec<_> = parsed
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{source}\n{errors:?}");
+        let config = parsed.config.expect("valid");
+        config.job(name).cloned().expect("the job")
+    }
+
+    fn env_of(job: &Job) -> Vec<(String, String)> {
+        job.env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn aliases_give_the_anchored_value_for_every_key_type() {
+        // `first` holds the anchors; `second` reads every one of them through an alias.
+        let source = "jobs:\n  first:\n    every: &every 5m\n    command: &text echo hi\n    description: &number 0042\n    timeout: &duration 90s\n    retries: &retries 3\n    enabled: &enabled true\n    env: &env\n      RATE: &float 1.50\n  second:\n    every: *every\n    command: *number\n    description: *float\n    timeout: *duration\n    retries: *retries\n    enabled: *enabled\n    env:\n      A: *text\n      B: *number\n      C: *enabled\n      D: *float\n  third:\n    every: 1m\n    command: *enabled\n    env: *env\n";
+        let second = job_named(source, "second");
+        assert_eq!(
+            second.schedule.schedule,
+            Schedule::Every(Duration::from_secs(300))
+        );
+        assert_eq!(second.command, "0042");
+        assert_eq!(second.description.as_deref(), Some("1.50"));
+        assert_eq!(second.timeout, Some(Duration::from_secs(90)));
+        assert_eq!(second.retries, 3);
+        assert!(second.enabled);
+        assert_eq!(
+            env_of(&second),
+            pairs(&[
+                ("A", "echo hi"),
+                ("B", "0042"),
+                ("C", "true"),
+                ("D", "1.50")
+            ])
+        );
+        let third = job_named(source, "third");
+        assert_eq!(third.command, "true");
+        assert_eq!(env_of(&third), pairs(&[("RATE", "1.50")]));
+        // A number through an alias where a duration goes is explained, not misread.
+        let bare = "jobs:\n  a:\n    timeout: &n 90\n    every: 1h\n    command: x\n  b:\n    every: *n\n    command: y\n";
+        let messages: Vec<String> = findings(bare).into_iter().map(|f| f.4).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "timeout: a duration needs a unit".to_owned(),
+                "every: a duration needs a unit".to_owned()
+            ]
+        );
+    }
+
+    #[test]
+    fn merge_keys_give_the_merged_values() {
+        // The case from the issue: `<<: *common` in a job's env.
+        let issue = "defaults:\n  env: &common\n    PORT: 8080\n    DEBUG: true\njobs:\n  a:\n    every: 1s\n    env:\n      <<: *common\n    command: echo \"PORT=$PORT DEBUG=$DEBUG\"\n";
+        assert_eq!(
+            env_of(&job_named(issue, "a")),
+            pairs(&[("DEBUG", "true"), ("PORT", "8080")])
+        );
+        // Merged numbers, booleans and floats keep their text; the job's own keys win.
+        let own = "defaults:\n  env: &common\n    PORT: 0080\n    DEBUG: false\n    RATE: 1.50\njobs:\n  a:\n    every: 1s\n    env:\n      <<: *common\n      PORT: 9000\n    command: x\n";
+        assert_eq!(
+            env_of(&job_named(own, "a")),
+            pairs(&[("DEBUG", "false"), ("PORT", "9000"), ("RATE", "1.50")])
+        );
+        // A whole job's settings merged in, every key type among them.
+        let job = "jobs:\n  base:\n    every: 1h\n    command: x\n    env: &env\n      N: 7\n  merged:\n    <<: &settings\n      timeout: 90s\n      retries: 2\n      enabled: false\n      description: 12\n      env: *env\n    every: 10m\n    command: 3\n";
+        let merged = job_named(job, "merged");
+        assert_eq!(merged.command, "3");
+        assert_eq!(merged.timeout, Some(Duration::from_secs(90)));
+        assert_eq!(merged.retries, 2);
+        assert!(!merged.enabled);
+        assert_eq!(merged.description.as_deref(), Some("12"));
+        assert_eq!(env_of(&merged), pairs(&[("N", "7")]));
+        // `defaults:` built by merging an anchored map, and applied to a job.
+        let defaults = "jobs:\n  a:\n    every: 1h\n    command: x\n    env: &base\n      PORT: 5432\n      ON: true\ndefaults:\n  retries: &r 4\n  env:\n    <<: *base\n";
+        let job = job_named(defaults, "a");
+        assert_eq!(job.retries, 4);
+        assert_eq!(env_of(&job), pairs(&[("ON", "true"), ("PORT", "5432")]));
+    }
+
     #[test]
     fn hostile_yaml_is_one_error_not_a_panic() {
         let table = [
@@ -946,19 +885,49 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Whatever the text, parsing returns, and every diagnostic points inside the file.
+        /// Whatever the text, parsing returns, every diagnostic is on a line of the file,
+        /// and its rendering shows that line with the carets inside it.
         #[test]
         fn any_text_parses_to_located_diagnostics(
-            source in "(jobs:|  [a-z]{1,3}:|    (cron|every|at|command|env|timeout): ?|[ *@&:\\[\\]{}\"'#\\-0-9a-z]{0,8}|\n|\t){0,40}"
+            source in "(jobs:|  [a-z]{1,3}:|    (cron|every|at|command|env|timeout): ?|[ *@&:\\[\\]{}\"'#\\-0-9a-z\t\u{1b}é]{0,8}|\n|\t){0,40}"
         ) {
             let parsed = check(&source, now());
             let lines = source.split('\n').count() as u32;
             for d in &parsed.diagnostics {
-                proptest::prop_assert!(d.line >= 1 && d.line <= lines + 1, "{d:?}");
+                proptest::prop_assert!(d.line >= 1 && d.line <= lines, "{d:?}");
                 proptest::prop_assert!(d.column >= 1 && d.len >= 1, "{d:?}");
-                let _ = d.render("clock.yml", &source);
+                let rendered = d.render("clock.yml", &source);
+                let (shown, carets) = shown_and_carets(&rendered, d.line)
+                    .ok_or_else(|| proptest::test_runner::TestCaseError::fail(
+                        format!("no source line and caret line in:\n{rendered}")))?;
+                let width = shown.chars().count();
+                let first = carets.find('^').unwrap_or(usize::MAX);
+                let last = carets.rfind('^').unwrap_or(usize::MAX);
+                // The caret starts on the line (or just past its end, for a missing
+                // value) and runs no further than the line's end.
+                proptest::prop_assert!(first <= width, "{d:?}\n{rendered}");
+                proptest::prop_assert!(last < width.max(first + 1), "{d:?}\n{rendered}");
+                proptest::prop_assert!(
+                    carets[first..].chars().all(|c| c == '^'),
+                    "{d:?}\n{rendered}"
+                );
+                proptest::prop_assert!(
+                    !rendered.chars().any(|c| c.is_control() && c != '\n'),
+                    "{rendered:?}"
+                );
             }
             proptest::prop_assert_eq!(parsed.config.is_some(), !parsed.diagnostics.iter().any(|d| d.severity == Severity::Error));
         }
+    }
+
+    /// The echoed source line and the caret line of a rendering, after their gutters.
+    fn shown_and_carets(rendered: &str, line: u32) -> Option<(String, String)> {
+        let mut rows = rendered.lines().skip(1);
+        let source_row = rows.next()?;
+        let caret_row = rows.next()?;
+        let gutter = format!(" {line} | ");
+        let shown = source_row.strip_prefix(&gutter)?;
+        let carets = caret_row.get(gutter.len()..)?;
+        Some((shown.to_owned(), carets.to_owned()))
     }
 }

@@ -9,6 +9,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::visible::visible;
+
 /// The longest duration we accept (ten years), so arithmetic on instants cannot overflow.
 pub(super) const MAX_DURATION: Duration = Duration::from_secs(3650 * 86_400);
 
@@ -74,10 +76,14 @@ impl fmt::Display for DurationError {
             DurationError::Empty => f.write_str("empty duration"),
             DurationError::BareNumber => f.write_str("a duration needs a unit"),
             DurationError::UnknownUnit { unit, .. } => {
-                write!(f, "unknown duration unit \"{}\"", unit.escape_debug())
+                write!(f, "unknown duration unit \"{}\"", visible(unit))
             }
             DurationError::Unexpected { found, .. } => {
-                write!(f, "unexpected \"{}\" in a duration", found.escape_debug())
+                write!(
+                    f,
+                    "unexpected \"{}\" in a duration",
+                    visible(found.encode_utf8(&mut [0; 4]))
+                )
             }
             DurationError::Order { .. } => f.write_str("duration units out of order"),
             DurationError::TooLong => f.write_str("duration too long"),

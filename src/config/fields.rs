@@ -10,18 +10,21 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 
-use super::check::Checker;
+use super::checker::{Checker, Repeated};
 use super::duration;
-use super::model::{MAX_RETRIES, Overlap};
+use super::model::{AlertOn, MAX_RETRIES, Monitor, Overlap};
 use super::names::{closest, is_env_name};
 use super::source::Span;
 use super::when;
 use super::yaml::{Node, Value};
 use super::zone;
 use crate::schedule::{AtTime, CronExpr};
+use crate::visible::visible;
 
 /// The keys that pick a job's schedule; exactly one per job.
 pub(super) const SCHEDULE_KEYS: [&str; 3] = ["cron", "every", "at"];
+/// The keys only a job may set: its command, its schedule and its monitor.
+pub(super) const JOB_ONLY_KEYS: [&str; 5] = ["command", "cron", "every", "at", "monitor"];
 /// The keys `defaults:` may set (every job key but the schedule and the command).
 pub(super) const SETTING_KEYS: [&str; 14] = [
     "timezone",
@@ -39,8 +42,6 @@ pub(super) const SETTING_KEYS: [&str; 14] = [
     "misfire_grace",
     "alert",
 ];
-/// Keys only a job may set (besides the command and schedule): each job has its own.
-pub(super) const JOB_ONLY_KEYS: [&str; 1] = ["monitor"];
 const OVERLAP_VALUES: [&str; 4] = ["skip", "queue", "replace", "allow"];
 
 /// A value and where it is written.
@@ -48,6 +49,32 @@ const OVERLAP_VALUES: [&str; 4] = ["skip", "queue", "replace", "allow"];
 pub(super) struct At<T> {
     pub value: T,
     pub span: Span,
+}
+
+/// `alert:` as one map writes it, before it is merged over `defaults.alert`.
+#[derive(Debug, Clone, Default)]
+pub(super) struct AlertFields {
+    pub to: Option<Vec<At<String>>>,
+    pub on: Option<Vec<AlertOn>>,
+    pub after: Option<u32>,
+    pub recovery: Option<bool>,
+    pub repeat: Option<Option<Duration>>,
+    /// Where the `alert:` key is written.
+    pub span: Span,
+}
+
+impl AlertFields {
+    /// `self` with the keys it leaves out taken from `defaults`.
+    pub fn or_defaults(self, defaults: &AlertFields) -> AlertFields {
+        AlertFields {
+            to: self.to.or_else(|| defaults.to.clone()),
+            on: self.on.or_else(|| defaults.on.clone()),
+            after: self.after.or(defaults.after),
+            recovery: self.recovery.or(defaults.recovery),
+            repeat: self.repeat.or(defaults.repeat),
+            span: self.span,
+        }
+    }
 }
 
 /// A schedule as written, before zone, jitter and window are applied.
@@ -79,8 +106,8 @@ pub(super) struct Fields {
     pub start: Option<At<AtTime>>,
     pub end: Option<At<AtTime>>,
     pub misfire_grace: Option<Duration>,
-    pub alert: Option<super::notify::AlertFields>,
-    pub monitor: Option<crate::config::Monitor>,
+    pub alert: Option<AlertFields>,
+    pub monitor: Option<Monitor>,
     /// Keys that an unknown key was probably meant to be (`comand` → `command`), so the
     /// checker does not also report them missing.
     pub typos: Vec<&'static str>,
@@ -136,7 +163,7 @@ impl Fields {
     /// message located in `defaults:` still names the job it is about.
     pub fn origin(&self, key: &str, job: &str) -> String {
         if self.inherited.contains(&key) {
-            format!(" (from defaults, in job \"{job}\")")
+            format!(" (from defaults, in job \"{}\")", visible(job))
         } else {
             String::new()
         }
@@ -159,12 +186,7 @@ impl Checker<'_> {
             let Some(key) = self.key_text(key_node) else {
                 continue;
             };
-            if let Some(line) = self.first_line_of_repeat(&mut seen, key, &key_node.span) {
-                self.error(
-                    &key_node.span,
-                    format!("duplicate key \"{}\"", key.escape_debug()),
-                    Some(format!("\"{key}\" is already set on line {line}")),
-                );
+            if self.is_repeat(&mut seen, key, &key_node.span, Repeated::Key) {
                 continue;
             }
             self.read_field(section, &mut fields, key, key_node, value);
@@ -182,7 +204,7 @@ impl Checker<'_> {
     ) {
         let in_defaults = section == Section::Defaults;
         match key {
-            "command" | "cron" | "every" | "at" | "monitor" if in_defaults => {
+            _ if in_defaults && JOB_ONLY_KEYS.contains(&key) => {
                 self.error(
                     &key_node.span,
                     format!("\"{key}\" cannot be set in defaults"),
@@ -196,6 +218,15 @@ impl Checker<'_> {
                             &value.span,
                             "command is empty",
                             Some("write the shell command to run, e.g. `bin/sync`".into()),
+                        );
+                    } else if text.contains('\0') {
+                        self.error(
+                            &value.span,
+                            "command contains a NUL byte",
+                            Some(
+                                "bash cannot be given a command with a NUL byte (`\\0`); remove it"
+                                    .into(),
+                            ),
                         );
                     } else {
                         fields.command = Some(At {
@@ -224,7 +255,7 @@ impl Checker<'_> {
                 {
                     self.error(
                         &value.span,
-                        format!("enabled must be true or false, not \"{text}\""),
+                        format!("enabled must be true or false, not \"{}\"", visible(text)),
                         Some("write true or false; YAML 1.2 reads yes/no/on/off as text".into()),
                     );
                 }
@@ -264,12 +295,8 @@ impl Checker<'_> {
             _ => {
                 let (allowed, what): (Vec<&'static str>, String) = match section {
                     Section::Job(name) => (
-                        std::iter::once("command")
-                            .chain(SCHEDULE_KEYS)
-                            .chain(SETTING_KEYS)
-                            .chain(JOB_ONLY_KEYS)
-                            .collect(),
-                        format!(" in job \"{name}\""),
+                        JOB_ONLY_KEYS.into_iter().chain(SETTING_KEYS).collect(),
+                        format!(" in job \"{}\"", visible(name)),
                     ),
                     Section::Defaults => (SETTING_KEYS.to_vec(), " in defaults".to_owned()),
                 };
@@ -284,7 +311,7 @@ impl Checker<'_> {
                 };
                 self.error(
                     &key_node.span,
-                    format!("unknown key \"{}\"{what}", key.escape_debug()),
+                    format!("unknown key \"{}\"{what}", visible(key)),
                     Some(hint),
                 );
             }
@@ -310,7 +337,8 @@ impl Checker<'_> {
             self.error(
                 &key_node.span,
                 format!(
-                    "job \"{name}\" has more than one schedule: \"{}\" and \"{kind}\"",
+                    "job \"{}\" has more than one schedule: \"{}\" and \"{kind}\"",
+                    visible(name),
                     first.value
                 ),
                 Some("a job has exactly one of cron, every and at; split it into two jobs".into()),
@@ -354,7 +382,9 @@ impl Checker<'_> {
                     Some(start) => start + error.start..start + error.end.max(error.start),
                     None => value.span.clone(),
                 };
-                self.error(&span, format!("cron: {}", error.message), error.hint);
+                // The parser's words can quote the expression, which comes from the file.
+                let hint = error.hint.map(|hint| visible(&hint).into_owned());
+                self.error(&span, format!("cron: {}", visible(&error.message)), hint);
                 None
             }
         }
@@ -381,10 +411,9 @@ impl Checker<'_> {
         allow_zero: bool,
     ) -> Option<At<Duration>> {
         let text = match &value.value {
-            Value::Str(s) => String::from(s.as_ref()),
             // A bare number: YAML reads it as a number, but we want to say *why* it is
-            // wrong, so read its text and let the duration parser explain.
-            Value::Int(_) | Value::Float(_) => self.source.get(value.span.clone())?.to_owned(),
+            // wrong, so take its text and let the duration parser explain.
+            Value::Str(_) | Value::Int(_) | Value::Float(_) => value.scalar_text()?.into_owned(),
             _ => {
                 self.wrong_type(key, "a duration like 90s, 5m or 1h30m", value);
                 return None;
@@ -426,7 +455,7 @@ impl Checker<'_> {
         if parsed.is_none() {
             self.error(
                 &value.span,
-                format!("{key}: \"{}\" is not a date and time", text.escape_debug()),
+                format!("{key}: \"{}\" is not a date and time", visible(text)),
                 Some(
                     "write 2026-12-31T23:30:00 (in the job's time zone) or \
                      2026-12-31T23:30:00-05:00 (an exact instant)"
@@ -444,7 +473,7 @@ impl Checker<'_> {
                 let message = if text.trim().is_empty() {
                     "timezone is empty".to_owned()
                 } else {
-                    format!("unknown time zone \"{}\"", text.escape_debug())
+                    format!("unknown time zone \"{}\"", visible(text))
                 };
                 let hint = match suggestion {
                     Some(name) => format!("did you mean \"{name}\"?"),
@@ -472,7 +501,7 @@ impl Checker<'_> {
                 };
                 self.error(
                     &value.span,
-                    format!("overlap: unknown value \"{}\"", text.escape_debug()),
+                    format!("overlap: unknown value \"{}\"", visible(&text)),
                     Some(hint),
                 );
                 return None;
@@ -514,57 +543,58 @@ impl Checker<'_> {
             let Some(name) = self.key_text(name_node) else {
                 continue;
             };
-            if let Some(line) = self.first_line_of_repeat(&mut seen, name, &name_node.span) {
-                self.error(
-                    &name_node.span,
-                    format!("duplicate variable \"{}\" in env", name.escape_debug()),
-                    Some(format!("\"{name}\" is already set on line {line}")),
-                );
+            if self.is_repeat(&mut seen, name, &name_node.span, Repeated::Variable) {
                 continue;
             }
             if !is_env_name(name) {
                 self.error(
                     &name_node.span,
-                    format!("env: \"{}\" is not a variable name", name.escape_debug()),
+                    format!("env: \"{}\" is not a variable name", visible(name)),
                     Some("names use letters, digits and _, and do not start with a digit".into()),
                 );
                 continue;
             }
             let text = match &value_node.value {
-                Value::Str(s) => String::from(s.as_ref()),
-                // Numbers and booleans are kept exactly as written: `PORT: 0080` stays "0080".
-                Value::Int(_) | Value::Float(_) | Value::Bool(_) => self
-                    .source
-                    .get(value_node.span.clone())
-                    .unwrap_or_default()
-                    .to_owned(),
+                // Numbers and booleans are kept exactly as written: `PORT: 0080` stays "0080",
+                // through an alias or a merge key too.
+                Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+                    value_node.scalar_text().unwrap_or_default().into_owned()
+                }
                 Value::Null => {
                     self.error(
                         &value_span(value_node),
-                        format!("env: \"{name}\" has no value"),
+                        format!("env: \"{}\" has no value", visible(name)),
                         Some("write \"\" for an empty value".into()),
                     );
                     continue;
                 }
                 Value::Seq(_) | Value::Map(_) => {
-                    self.wrong_type(&format!("env: \"{name}\""), "text", value_node);
+                    self.wrong_type(&format!("env: \"{}\"", visible(name)), "text", value_node);
                     continue;
                 }
             };
+            if text.contains('\0') {
+                self.error(
+                    &value_node.span,
+                    format!("env: \"{}\" contains a NUL byte", visible(name)),
+                    Some(
+                        "an environment variable cannot hold a NUL byte (`\\0`); remove it".into(),
+                    ),
+                );
+                continue;
+            }
             env.insert(name.to_owned(), text);
         }
         Some(env)
     }
 
     /// A text value, or a diagnostic saying what was found instead. Numbers and booleans
-    /// count as text, exactly as written (`command: true` runs `true`).
+    /// count as text, exactly as written (`command: true` runs `true`), also when reached
+    /// through an alias: the text comes from the node, never from the file at the alias.
     pub(super) fn text(&mut self, key: &str, value: &Node) -> Option<String> {
-        match &value.value {
-            Value::Str(s) => Some(String::from(s.as_ref())),
-            Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
-                self.source.get(value.span.clone()).map(str::to_owned)
-            }
-            _ => {
+        match value.scalar_text() {
+            Some(text) => Some(text.into_owned()),
+            None => {
                 self.wrong_type(key, "text", value);
                 None
             }

@@ -6,12 +6,14 @@
 //! errors to positions; what a schedule *means* belongs to [`crate::schedule`].
 
 mod check;
+mod checker;
 mod duration;
 mod fields;
 mod model;
 mod names;
 mod notify;
 mod render;
+mod schedule_words;
 mod source;
 mod template;
 mod warnings;
@@ -22,6 +24,7 @@ mod zone;
 pub use duration::{DurationError, format as format_duration, parse as parse_duration};
 pub use model::*;
 pub use names::closest as closest_match;
+pub use schedule_words::{ScheduleContext, describe as describe_schedule_error};
 pub use when::format as format_at;
 pub use zone::parse as parse_time_zone;
 

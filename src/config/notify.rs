@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::check::Checker;
-use super::fields::{At, list, value_span};
+use super::checker::{Checker, Repeated};
+use super::fields::{AlertFields, At, list, value_span};
 use super::model::{
     Alert, AlertOn, Channel, ChannelTarget, DEFAULT_ALERT_AFTER, Heartbeat, Monitor, Template,
 };
@@ -31,32 +31,6 @@ const MAX_AFTER: i128 = 1000;
 /// 5 a minute).
 const MIN_HEARTBEAT: Duration = Duration::from_secs(30);
 
-/// `alert:` as one map writes it, before it is merged over `defaults.alert`.
-#[derive(Debug, Clone, Default)]
-pub(super) struct AlertFields {
-    pub to: Option<Vec<At<String>>>,
-    pub on: Option<Vec<AlertOn>>,
-    pub after: Option<u32>,
-    pub recovery: Option<bool>,
-    pub repeat: Option<Option<Duration>>,
-    /// Where the `alert:` key is written.
-    pub span: Span,
-}
-
-impl AlertFields {
-    /// `self` with the keys it leaves out taken from `defaults`.
-    pub fn or_defaults(self, defaults: &AlertFields) -> AlertFields {
-        AlertFields {
-            to: self.to.or_else(|| defaults.to.clone()),
-            on: self.on.or_else(|| defaults.on.clone()),
-            after: self.after.or(defaults.after),
-            recovery: self.recovery.or(defaults.recovery),
-            repeat: self.repeat.or(defaults.repeat),
-            span: self.span,
-        }
-    }
-}
-
 impl<'a> Checker<'a> {
     /// `notify:`: a map of channel names to channels.
     pub(super) fn notify_block(&mut self, value: &Node) -> Option<Vec<Channel>> {
@@ -72,12 +46,7 @@ impl<'a> Checker<'a> {
                 valid = false;
                 continue;
             };
-            if let Some(line) = self.first_line_of_repeat(&mut seen, name, &key.span) {
-                self.error(
-                    &key.span,
-                    format!("duplicate channel \"{}\"", name.escape_debug()),
-                    Some(format!("\"{name}\" is already set on line {line}")),
-                );
+            if self.is_repeat(&mut seen, name, &key.span, Repeated::Channel) {
                 valid = false;
                 continue;
             }
@@ -508,12 +477,7 @@ impl<'a> Checker<'a> {
                 valid = false;
                 continue;
             };
-            if let Some(line) = self.first_line_of_repeat(&mut spans, name, &key.span) {
-                self.error(
-                    &key.span,
-                    format!("duplicate key \"{}\"", name.escape_debug()),
-                    Some(format!("\"{name}\" is already set on line {line}")),
-                );
+            if self.is_repeat(&mut spans, name, &key.span, Repeated::Key) {
                 valid = false;
                 continue;
             }

@@ -2,11 +2,15 @@
 //!
 //! The shape follows casey/just and rustc so editors and people both recognise it:
 //! `clock.yml:4:5: error: ...`, the line with a gutter, carets under the exact token,
-//! then `hint: ...`. Control characters in the echoed line are replaced so a hostile file
-//! cannot drive the terminal, and very long lines are cropped around the caret.
+//! then `hint: ...`. Everything printed passes [`crate::visible::visible`]: in the echoed
+//! line a control character (a tab too) is shown as its escape (`\t`, `\e`), and the
+//! caret line counts each escape at its shown width, so carets stay under what they
+//! point at and a hostile file cannot drive the terminal. Very long lines are cropped
+//! around the caret.
 
 use super::Diagnostic;
 use super::source::line_text;
+use crate::visible::{push_visible, visible};
 
 /// Lines longer than this (in characters) are cropped around the caret.
 const MAX_SHOWN: usize = 160;
@@ -15,11 +19,12 @@ const CONTEXT_BEFORE: usize = 60;
 
 pub(super) fn render(diagnostic: &Diagnostic, file: &str, source: &str) -> String {
     let mut out = format!(
-        "{file}:{}:{}: {}: {}\n",
+        "{}:{}:{}: {}: {}\n",
+        visible(file),
         diagnostic.line,
         diagnostic.column,
         diagnostic.severity.as_str(),
-        diagnostic.message
+        visible(&diagnostic.message)
     );
     if let Some(text) = line_text(source, diagnostic.line) {
         // Work on the shown window only: a hostile file can have one multi-megabyte line.
@@ -31,12 +36,27 @@ pub(super) fn render(diagnostic: &Diagnostic, file: &str, source: &str) -> Strin
         } else {
             (0, count)
         };
-        let window = || text.chars().skip(from).map(visible);
-        let mut shown: String = window().take(to - from).collect();
-        let mut prefix: String = window()
-            .take(column - from)
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
+        let window: Vec<char> = text.chars().skip(from).take(to - from).collect();
+        let mut shown = String::new();
+        // Where each character of the window starts in `shown`, in shown characters.
+        let mut starts = Vec::with_capacity(window.len() + 1);
+        let mut width = 0;
+        for c in &window {
+            starts.push(width);
+            let before = shown.len();
+            push_visible(&mut shown, *c);
+            width += shown[before..].chars().count();
+        }
+        starts.push(width);
+        let caret_at = column - from;
+        let caret_end = (caret_at + diagnostic.len.max(1) as usize).min(window.len());
+        let mut prefix = " ".repeat(starts[caret_at]);
+        // At the line's end (or past it) there is still one caret.
+        let carets = "^".repeat(
+            starts[caret_end.max(caret_at)]
+                .saturating_sub(starts[caret_at])
+                .max(1),
+        );
         if from > 0 {
             shown.insert_str(0, "...");
             prefix.insert_str(0, "   ");
@@ -44,27 +64,15 @@ pub(super) fn render(diagnostic: &Diagnostic, file: &str, source: &str) -> Strin
         if to < count {
             shown.push_str("...");
         }
-        let available = (to.max(column + 1)) - column;
-        let carets = "^".repeat((diagnostic.len.max(1) as usize).min(available));
         let gutter = diagnostic.line.to_string();
         let pad = " ".repeat(gutter.len());
         out.push_str(&format!(" {gutter} | {shown}\n"));
         out.push_str(&format!(" {pad} | {prefix}{carets}\n"));
     }
     if let Some(hint) = &diagnostic.hint {
-        out.push_str(&format!("hint: {hint}\n"));
+        out.push_str(&format!("hint: {}\n", visible(hint)));
     }
     out
-}
-
-/// Control characters would move the cursor or recolour the terminal; tabs are kept so
-/// the caret line lines up under them.
-fn visible(c: char) -> char {
-    if c.is_control() && c != '\t' {
-        '\u{FFFD}'
-    } else {
-        c
-    }
 }
 
 #[cfg(test)]
@@ -105,12 +113,46 @@ mod tests {
     }
 
     #[test]
-    fn keeps_tabs_and_hides_control_characters() {
-        let source = "\tx: \u{1b}[31m\n";
-        let rendered = render(&diagnostic(1, 2, 1, None), "f", source);
+    fn shows_tabs_and_control_characters_as_escapes_with_the_caret_under_them() {
+        let source = "\tx: \u{1b}[31m \u{7}y\n";
+        let table: &[(Diagnostic, &str)] = &[
+            // The caret under the tab itself, as wide as its escape.
+            (
+                diagnostic(1, 1, 1, None),
+                "f:1:1: error: bad\n 1 | \\tx: \\e[31m \\u{7}y\n   | ^^\n",
+            ),
+            // After a tab: shifted by the escape's width.
+            (
+                diagnostic(1, 2, 1, None),
+                "f:1:2: error: bad\n 1 | \\tx: \\e[31m \\u{7}y\n   |   ^\n",
+            ),
+            // Under ESC and what follows it, and under a character after BEL.
+            (
+                diagnostic(1, 5, 3, None),
+                "f:1:5: error: bad\n 1 | \\tx: \\e[31m \\u{7}y\n   |      ^^^^\n",
+            ),
+            (
+                diagnostic(1, 11, 2, None),
+                "f:1:11: error: bad\n 1 | \\tx: \\e[31m \\u{7}y\n   |             ^^^^^^\n",
+            ),
+        ];
+        for (from, expected) in table {
+            let rendered = render(from, "f", source);
+            assert_eq!(rendered, *expected);
+            assert!(
+                !rendered.chars().any(|c| c.is_control() && c != '\n'),
+                "{rendered:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn message_hint_and_file_name_are_made_visible() {
+        let mut d = diagnostic(9, 1, 1, Some("try \"\u{1b}]0;x\u{7}\""));
+        d.message = "job \"\u{1b}[2J\"".into();
         assert_eq!(
-            rendered,
-            "f:1:2: error: bad\n 1 | \tx: \u{FFFD}[31m\n   | \t^\n"
+            render(&d, "a\rb", ""),
+            "a\\rb:9:1: error: job \"\\e[2J\"\nhint: try \"\\e]0;x\\u{7}\"\n"
         );
     }
 

@@ -9,22 +9,13 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use chrono::{DateTime, LocalResult, TimeZone, Utc};
+use chrono::{LocalResult, TimeZone};
 
-use super::check::Checker;
+use super::checker::{Checker, FactsKey};
 use super::fields::{Fields, ScheduleSource};
 use super::model::{Job, Overlap};
 use super::{duration, when};
 use crate::schedule::{AtTime, DstTrap, DstTrapKind, Schedule};
-
-/// What identifies a cron schedule's facts: everything but the job's jitter (expression,
-/// zone, window). A tuple rather than formatted text: it is built once per cron job.
-pub(super) type FactsKey = (
-    String,
-    &'static str,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-);
 
 fn facts_key(job: &Job) -> FactsKey {
     let schedule = &job.schedule;

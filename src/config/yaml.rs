@@ -14,6 +14,7 @@ use serde_saphyr::options::DuplicateKeyPolicy;
 use serde_saphyr::{Location, MessageFormatter, UserMessageFormatter};
 
 use super::source::{LineIndex, Span};
+use crate::visible::visible;
 
 /// Deeper nesting than this is never a valid clock.yml (a job's `env` sits at depth 4).
 const MAX_DEPTH: usize = 24;
@@ -30,6 +31,32 @@ pub(super) struct Node<'a> {
     /// Where the node is written. For an alias this is the alias (`*name`); for a map,
     /// an empty range at its first key.
     pub span: Span,
+    /// A number's, boolean's or null's text as written where the scalar is *defined*: for
+    /// an alias (`*port`) or an entry merged in with `<<`, that is the anchored scalar,
+    /// never the alias. `None` for text, lists and maps, whose value is their content.
+    pub written: Option<&'a str>,
+}
+
+impl<'a> Node<'a> {
+    /// A scalar's text: text as parsed, numbers and booleans as written (`0080` stays
+    /// `0080`, `1.50` stays `1.50`). `None` for nothing, lists and maps. Built from the
+    /// node alone, so an alias gives the text of what it refers to.
+    pub fn scalar_text(&self) -> Option<Cow<'a, str>> {
+        match &self.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+                Some(match (self.written, &self.value) {
+                    (Some(written), _) => Cow::Borrowed(written),
+                    // serde-saphyr always gives the definition; this is only a fallback.
+                    (None, Value::Int(n)) => Cow::Owned(n.to_string()),
+                    (None, Value::Float(f)) => Cow::Owned(f.to_string()),
+                    (None, Value::Bool(b)) => Cow::Owned(b.to_string()),
+                    (None, _) => Cow::Borrowed(""),
+                })
+            }
+            Value::Null | Value::Seq(_) | Value::Map(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -98,6 +125,7 @@ pub(super) fn read_tree(source: &str) -> Result<Node<'_>, YamlError> {
         Ok(None) => Ok(Node {
             value: Value::Null,
             span: 0..0,
+            written: None,
         }),
         Err(error) => Err(describe_error(&error, source)),
     }
@@ -123,11 +151,11 @@ const SPANNED_FIELDS: &[&str] = &[
 ];
 
 /// The whole document: `None` when it is empty.
-struct OptionalNodeSeed<'a> {
-    source: &'a str,
+struct OptionalNodeSeed<'de> {
+    source: &'de str,
 }
 
-impl<'de> de::DeserializeSeed<'de> for OptionalNodeSeed<'_> {
+impl<'de> de::DeserializeSeed<'de> for OptionalNodeSeed<'de> {
     type Value = Option<Node<'de>>;
 
     fn deserialize<D: Deserializer<'de>>(
@@ -140,11 +168,11 @@ impl<'de> de::DeserializeSeed<'de> for OptionalNodeSeed<'_> {
     }
 }
 
-struct OptionalNodeVisitor<'a> {
-    source: &'a str,
+struct OptionalNodeVisitor<'de> {
+    source: &'de str,
 }
 
-impl<'de> Visitor<'de> for OptionalNodeVisitor<'_> {
+impl<'de> Visitor<'de> for OptionalNodeVisitor<'de> {
     type Value = Option<Node<'de>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -170,11 +198,11 @@ impl<'de> Visitor<'de> for OptionalNodeVisitor<'_> {
 
 /// One node with its byte range.
 #[derive(Clone, Copy)]
-struct NodeSeed<'a> {
-    source: &'a str,
+struct NodeSeed<'de> {
+    source: &'de str,
 }
 
-impl<'de> de::DeserializeSeed<'de> for NodeSeed<'_> {
+impl<'de> de::DeserializeSeed<'de> for NodeSeed<'de> {
     type Value = Node<'de>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node<'de>, D::Error> {
@@ -182,7 +210,7 @@ impl<'de> de::DeserializeSeed<'de> for NodeSeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for NodeSeed<'_> {
+impl<'de> Visitor<'de> for NodeSeed<'de> {
     type Value = Node<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -197,39 +225,61 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
 }
 
 /// Reads serde-saphyr's `{marker, value, referenced, defined}` answer into a [`Node`].
-struct SpannedVisitor<'a>(NodeSeed<'a>);
+struct SpannedVisitor<'de>(NodeSeed<'de>);
 
-impl<'de> Visitor<'de> for SpannedVisitor<'_> {
+impl<'de> Visitor<'de> for SpannedVisitor<'de> {
     type Value = Node<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any YAML value")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
+        let source = self.0.source;
         let mut value = None;
         let mut location = None;
+        let mut written = None;
         while let Some(field) = map.next_key::<SpannedField>()? {
             match field {
                 SpannedField::Value => value = Some(map.next_value_seed(ValueSeed(self.0))?),
                 SpannedField::Referenced => location = Some(map.next_value::<Location>()?),
+                SpannedField::Defined => {
+                    let defined = map.next_value::<Location>()?;
+                    written = source.get(span_of(&defined, source));
+                }
                 SpannedField::Other => {
                     map.next_value::<de::IgnoredAny>()?;
                 }
             }
-            // `defined` (where an alias's anchor is) is never needed: stop reading.
-            if value.is_some() && location.is_some() {
+            // `defined` (where an alias's anchor is) is only needed for numbers, booleans
+            // and nulls, whose text the value does not hold: otherwise stop reading.
+            let needs_written = matches!(
+                value,
+                Some(Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null)
+            );
+            if value.is_some() && location.is_some() && (!needs_written || written.is_some()) {
                 break;
             }
         }
         let value = value.ok_or_else(|| de::Error::missing_field("value"))?;
-        let span = location.map_or(0..0, |location| span_of(&location, self.0.source));
-        Ok(Node { value, span })
+        let span = location.map_or(0..0, |location| span_of(&location, source));
+        let written = written.filter(|_| {
+            matches!(
+                value,
+                Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null
+            )
+        });
+        Ok(Node {
+            value,
+            span,
+            written,
+        })
     }
 }
 
 enum SpannedField {
     Value,
     Referenced,
+    Defined,
     Other,
 }
 
@@ -251,15 +301,16 @@ impl Visitor<'_> for SpannedFieldVisitor {
         Ok(match v {
             "value" => SpannedField::Value,
             "referenced" => SpannedField::Referenced,
+            "defined" => SpannedField::Defined,
             _ => SpannedField::Other,
         })
     }
 }
 
 /// A node's value; its children are [`NodeSeed`]s.
-struct ValueSeed<'a>(NodeSeed<'a>);
+struct ValueSeed<'de>(NodeSeed<'de>);
 
-impl<'de> de::DeserializeSeed<'de> for ValueSeed<'_> {
+impl<'de> de::DeserializeSeed<'de> for ValueSeed<'de> {
     type Value = Value<'de>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value<'de>, D::Error> {
@@ -267,7 +318,7 @@ impl<'de> de::DeserializeSeed<'de> for ValueSeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for ValueSeed<'_> {
+impl<'de> Visitor<'de> for ValueSeed<'de> {
     type Value = Value<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -348,7 +399,7 @@ fn span_of(location: &Location, source: &str) -> Span {
 
 fn describe_error(error: &serde_saphyr::Error, source: &str) -> YamlError {
     let error = error.without_snippet();
-    let span = error
+    let mut span = error
         .location()
         .map_or(0..0, |location| span_of(&location, source));
     let (message, hint) = match root_error(error) {
@@ -359,18 +410,23 @@ fn describe_error(error: &serde_saphyr::Error, source: &str) -> YamlError {
         | serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => alias_bomb_message(),
         other => {
             let message = plain_message(other);
-            let hint = if let Some(hint) = quoting_hint(source, span.start) {
-                Some(hint)
+            if let Some(hint) = quoting_hint(source, span.start) {
+                (message, Some(hint))
             } else if message.contains("tab") {
-                Some("indent with spaces; YAML does not allow tabs for indentation".into())
+                // The parser stops after the tab; point at the tab itself.
+                if let Some(tab) = indenting_tab(source, span.start) {
+                    span = tab..tab + 1;
+                }
+                (
+                    message,
+                    Some("indent with spaces; YAML does not allow tabs for indentation".into()),
+                )
             } else if message.contains("recursion limit") {
-                Some(format!(
-                    "a clock.yml nests a few levels deep; this nests more than {MAX_DEPTH}"
-                ))
+                // The parser's own nesting cap (set to MAX_DEPTH for flow collections).
+                depth_message()
             } else {
-                None
-            };
-            (message, hint)
+                (message, None)
+            }
         }
     };
     YamlError {
@@ -384,10 +440,7 @@ fn budget_message(breach: &serde_saphyr::budget::BudgetBreach) -> (String, Optio
     use serde_saphyr::budget::BudgetBreach;
     match breach {
         BudgetBreach::Documents { .. } => multiple_documents_message(),
-        BudgetBreach::Depth { .. } => (
-            format!("nested more than {MAX_DEPTH} levels deep"),
-            Some("a clock.yml needs four levels: jobs, a job, its env, a variable".into()),
-        ),
+        BudgetBreach::Depth { .. } => depth_message(),
         BudgetBreach::Aliases { .. }
         | BudgetBreach::Anchors { .. }
         | BudgetBreach::AliasAnchorRatio { .. }
@@ -413,7 +466,7 @@ fn quoting_hint(source: &str, at: usize) -> Option<String> {
     let value = rest.lines().next().unwrap_or_default().trim_end();
     Some(format!(
         "YAML gives a leading `{first}` a special meaning: quote the value, as in \"{}\"",
-        value.escape_debug()
+        visible(value)
     ))
 }
 
@@ -424,6 +477,28 @@ fn root_error(mut error: &serde_saphyr::Error) -> &serde_saphyr::Error {
             serde_saphyr::Error::AliasError { error: inner, .. } => error = inner,
             other => return other,
         }
+    }
+}
+
+fn depth_message() -> (String, Option<String>) {
+    (
+        format!("nested more than {MAX_DEPTH} levels deep"),
+        Some("a clock.yml needs four levels: jobs, a job, its env, a variable".into()),
+    )
+}
+
+/// The first tab in the indentation that ends at `at` (spaces and tabs before it on its
+/// line), or at `at` itself.
+fn indenting_tab(source: &str, at: usize) -> Option<usize> {
+    let at = at.min(source.len());
+    let before = source.get(..at)?;
+    let indent_start = before.rfind(|c| c != ' ' && c != '\t').map_or(0, |i| {
+        i + before[i..].chars().next().map_or(1, char::len_utf8)
+    });
+    let indent = &before[indent_start..];
+    match indent.find('\t') {
+        Some(i) => Some(indent_start + i),
+        None => source[at..].starts_with('\t').then_some(at),
     }
 }
 
@@ -442,13 +517,10 @@ fn alias_bomb_message() -> (String, Option<String>) {
 }
 
 /// The library's own words, without its "at line X" suffix and with control characters
-/// replaced (the text can quote the input).
+/// made visible (the text can quote the input).
 fn plain_message(error: &serde_saphyr::Error) -> String {
     let message = UserMessageFormatter.format_message(error);
-    message
-        .chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect()
+    visible(&message).into_owned()
 }
 
 #[cfg(test)]
@@ -489,6 +561,51 @@ mod tests {
     }
 
     #[test]
+    fn scalars_reached_through_aliases_and_merges_keep_the_anchored_text() {
+        let source = "a: &n 0080\nb: *n\nm: &m {x: 1.50, y: true}\nc:\n  <<: *m\n";
+        let Value::Map(top) = tree(source).value else {
+            panic!("not a map")
+        };
+        let texts: Vec<(String, Option<String>)> = top
+            .iter()
+            .flat_map(|(_, value)| match &value.value {
+                Value::Map(entries) => entries.iter().map(|(_, v)| v).collect(),
+                _ => vec![value],
+            })
+            .map(|node| {
+                (
+                    source[node.span.clone()].to_owned(),
+                    node.scalar_text().map(|t| t.into_owned()),
+                )
+            })
+            .collect();
+        let expected: Vec<(String, Option<String>)> = [
+            ("0080", "0080"),
+            ("*n", "0080"),
+            ("1.50", "1.50"),
+            ("true", "true"),
+            ("*m", "1.50"),
+            ("*m", "true"),
+        ]
+        .iter()
+        .map(|(at, text)| ((*at).to_owned(), Some((*text).to_owned())))
+        .collect();
+        assert_eq!(texts, expected);
+    }
+
+    #[test]
+    fn a_tab_in_the_indentation_is_located_at_the_tab() {
+        for source in [
+            "jobs:\n  a:\n\tcommand: x\n",
+            "jobs:\n  a:\n  \t command: x\n",
+        ] {
+            let error = read_tree(source).expect_err(source);
+            let tab = source.find('\t').expect("a tab");
+            assert_eq!(error.span, tab..tab + 1, "{source:?}: {error:?}");
+        }
+    }
+
+    #[test]
     fn duplicate_keys_are_kept_for_the_checker() {
         let Value::Map(top) = tree("a: 1\na: 2\n").value else {
             panic!("not a map")
@@ -519,7 +636,7 @@ mod tests {
             ("jobs:\n  a:\n\tcommand: x\n", "tab"),
             ("a: \"open\n", "quote"),
             (&bomb, "alias"),
-            (&deep_flow, "invalid YAML"),
+            (&deep_flow, "nested more than 24 levels deep"),
             (&deep_block, "nested more than"),
             ("a: 1\n---\nb: 2\n", "second"),
         ];

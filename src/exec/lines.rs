@@ -1,12 +1,15 @@
 //! Splits a run's output bytes into lines, with a cap on how much one line may hold.
 //!
 //! A job that writes megabytes without a newline must not grow the clock's memory, so a
-//! line longer than [`MAX_LINE_BYTES`] is cut there and marked truncated, and the rest of
-//! it, up to the next newline, is dropped. Bytes are kept as bytes here; turning them into
-//! text (lossily, for non-UTF-8 output) happens when the line is logged.
+//! line longer than [`MAX_LINE_BYTES`] is cut there (before a UTF-8 character that would
+//! straddle the cut) and marked truncated, and the rest of it, up to the next newline, is
+//! dropped. Bytes are kept as bytes here; turning them into text (lossily, for non-UTF-8
+//! output) happens when the line is logged, where the log line as a whole is kept within
+//! Logplex's 10,000 bytes (`logging::format::render_within`).
 
-/// The longest line forwarded whole (16 KiB); the rest of a longer line is dropped.
-pub const MAX_LINE_BYTES: usize = 16 * 1024;
+/// The most bytes of one output line kept (10,000, what one log line can hold at all);
+/// the rest of a longer line is dropped.
+pub const MAX_LINE_BYTES: usize = 10_000;
 
 /// One line of output, without its newline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +65,8 @@ impl LineSplitter {
             if !self.dropping {
                 let room = self.max - self.current.len();
                 if part.len() > room {
-                    self.current.extend_from_slice(&part[..room]);
+                    let cut = char_boundary(part, room);
+                    self.current.extend_from_slice(&part[..cut]);
                     lines.push(Line {
                         bytes: std::mem::take(&mut self.current),
                         truncated: true,
@@ -98,6 +102,18 @@ impl LineSplitter {
             truncated: false,
         })
     }
+}
+
+/// The largest cut at or before `at` that does not split a UTF-8 character of `bytes`:
+/// when `bytes[at]` continues a character, the cut moves back to that character's first
+/// byte (at most three bytes back). Bytes that are not UTF-8 anyway are cut at `at`.
+fn char_boundary(bytes: &[u8], at: usize) -> usize {
+    let continues = |i: usize| bytes.get(i).is_some_and(|&b| b & 0xC0 == 0x80);
+    let mut cut = at;
+    while continues(cut) && at - cut < 3 && cut > 0 {
+        cut -= 1;
+    }
+    if continues(cut) { at } else { cut }
 }
 
 #[cfg(test)]
@@ -160,6 +176,32 @@ mod tests {
             assert_eq!(got, case.expected, "chunks {:?}", case.chunks);
             assert_eq!(splitter.finish(), case.last, "last of {:?}", case.chunks);
         }
+    }
+
+    #[test]
+    fn a_cut_never_splits_a_utf8_character() {
+        // "aé€𝄞" is a (1 byte), é (2), € (3), 𝄞 (4): bytes 0, 1-2, 3-5, 6-9.
+        let cases: &[(usize, &str)] = &[
+            (1, "a"),
+            (2, "a"),
+            (3, "aé"),
+            (4, "aé"),
+            (5, "aé"),
+            (6, "aé€"),
+            (7, "aé€"),
+            (9, "aé€"),
+        ];
+        for &(max, expected) in cases {
+            let mut splitter = LineSplitter::with_max(max);
+            let lines = splitter.push("aé€𝄞 and more\n".as_bytes());
+            assert_eq!(lines.len(), 1, "cap {max}");
+            assert_eq!(lines[0].text(), expected, "cap {max}");
+            assert!(lines[0].truncated, "cap {max}");
+        }
+        // Not UTF-8 at all: cut where the cap says.
+        let mut splitter = LineSplitter::with_max(2);
+        let lines = splitter.push(b"\x80\x80\x80\x80\x80\n");
+        assert_eq!(lines[0].bytes, b"\x80\x80");
     }
 
     #[test]

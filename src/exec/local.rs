@@ -4,7 +4,11 @@
 //! A run is supervised by one task that owns the child: it waits for the exit, enforces
 //! the timeout (SIGTERM to the group, SIGKILL after `kill_grace`), obeys stop requests and
 //! forwards every line of stdout and stderr as an `event=output` log line. Signals go to
-//! the whole group so that what the command started (`sleep 1000 &`) ends with it.
+//! the whole group so that what the command started (`sleep 1000 &`) ends with it: when
+//! the clock ends a run, the group gets SIGKILL once its shell is gone; when the command
+//! exits by itself and leaves processes behind in its group, they are logged once
+//! (`event=leftover`) and get SIGTERM, then SIGKILL after `kill_grace`, before the run is
+//! reported as ended. A process that left the group (`setsid`) is not the run's any more.
 
 use std::os::unix::process::ExitStatusExt as _;
 use std::process::Stdio;
@@ -15,6 +19,9 @@ use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until};
 
+use crate::deadline::sleep_until_some;
+
+use super::group::{count_live, signal_group};
 use super::{
     Control, End, Executor, LineSplitter, Outcome, OutputTail, RunHandle, RunSpec, RunSupervisor,
 };
@@ -24,6 +31,11 @@ use super::{
 /// forever; past this the clock stops reading (that process then gets SIGPIPE if it
 /// writes again).
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
+
+/// While leftover processes are given their `kill_grace`, how often the clock looks
+/// whether they have gone: soon at first (most end at once on SIGTERM), then less often.
+const LEFTOVER_FIRST_POLL: Duration = Duration::from_millis(10);
+const LEFTOVER_MAX_POLL: Duration = Duration::from_millis(200);
 
 /// Runs jobs as local processes.
 #[derive(Debug, Default, Clone)]
@@ -120,12 +132,18 @@ async fn supervise(
         }
     };
 
+    // The run's time is its command's: the output drain and the leftovers' grace below
+    // are the clock's business.
+    let duration = started.elapsed();
     if ending.is_some() {
         // The clock ended this run: whatever of it is left (a child that ignored SIGTERM
         // while the shell exited) goes too, so nothing of it outlives the run.
         signal_group(group, libc::SIGKILL);
     }
     drain(readers).await;
+    if let (None, Some(group)) = (ending, group) {
+        end_leftovers(group, &spec, &mut supervisor).await;
+    }
 
     let end = match (ending, &status) {
         (Some(Ending::TimedOut), _) => End::TimedOut,
@@ -135,12 +153,47 @@ async fn supervise(
             (None, Some(signal)) => End::Signaled(signal),
             (None, None) => End::Exited(-1),
         },
-        (None, Err(error)) => End::SpawnFailed(format!("cannot wait for the run: {error}")),
+        (None, Err(error)) => End::Lost(format!("cannot wait for the run: {error}")),
     };
-    let _ = supervisor.outcome.send(Outcome {
-        end,
-        duration: started.elapsed(),
-    });
+    let _ = supervisor.outcome.send(Outcome { end, duration });
+}
+
+/// The command exited by itself; ends what it left running in its group (a `cmd &`
+/// never waited for): one `event=leftover` line, SIGTERM, and SIGKILL for whatever is
+/// still there after `kill_grace` (or at once when the clock asks for a kill meanwhile).
+async fn end_leftovers(group: libc::pid_t, spec: &RunSpec, supervisor: &mut RunSupervisor) {
+    let processes = count_live(group);
+    if processes == 0 {
+        return;
+    }
+    tracing::warn!(
+        event = "leftover",
+        job = spec.job.as_str(),
+        run = spec.run,
+        processes,
+        kill_grace_ms = u64::try_from(spec.kill_grace.as_millis()).unwrap_or(u64::MAX),
+    );
+    signal_group(Some(group), libc::SIGTERM);
+    let kill_at = Instant::now() + spec.kill_grace;
+    let mut poll = LEFTOVER_FIRST_POLL;
+    let mut controls_open = true;
+    loop {
+        tokio::select! {
+            _ = sleep_until(kill_at) => break,
+            _ = tokio::time::sleep(poll) => {
+                if count_live(group) == 0 {
+                    return;
+                }
+                poll = (poll * 2).min(LEFTOVER_MAX_POLL);
+            }
+            control = supervisor.controls.recv(), if controls_open => match control {
+                Some(Control::Kill) => break,
+                Some(Control::Terminate { .. }) => {}
+                None => controls_open = false,
+            },
+        }
+    }
+    signal_group(Some(group), libc::SIGKILL);
 }
 
 /// Waits for both output readers to reach end-of-file, up to [`DRAIN_GRACE`].
@@ -150,24 +203,6 @@ async fn drain(readers: [Option<JoinHandle<()>>; 2]) {
         let abort = reader.abort_handle();
         if tokio::time::timeout_at(deadline, reader).await.is_err() {
             abort.abort();
-        }
-    }
-}
-
-async fn sleep_until_some(at: Option<Instant>) {
-    match at {
-        Some(at) => sleep_until(at).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// Sends `signal` to the run's whole process group. A group that is already gone
-/// (ESRCH) is the normal end of a race with the run's own exit, not an error.
-fn signal_group(group: Option<libc::pid_t>, signal: libc::c_int) {
-    if let Some(group) = group.filter(|&pid| pid > 0) {
-        // SAFETY: killpg has no memory-safety preconditions; it only sends a signal.
-        unsafe {
-            libc::killpg(group, signal);
         }
     }
 }

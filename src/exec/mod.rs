@@ -7,6 +7,7 @@
 //! the same contract. This module never decides *when* a run starts, whether it may
 //! overlap another, or whether it is retried: that is [`crate::runtime`]'s job.
 
+mod group;
 mod lines;
 mod local;
 mod tail;
@@ -61,12 +62,17 @@ pub enum End {
     Stopped,
     /// It could not be started at all (the error in words).
     SpawnFailed(String),
+    /// It started, but the clock lost track of it before learning how it ended (the
+    /// error in words): waiting for the process failed, or the executor vanished. It
+    /// may have succeeded, failed, or still be running, so it is not retried.
+    Lost(String),
 }
 
 impl End {
     /// The exit code `clockctl run` reports for this ending: the command's own code,
     /// 128+N for signal N, 124 for a timeout (as GNU `timeout` does), 143 when stopped
-    /// (128+SIGTERM) and 127 when it could not start (as a shell does).
+    /// (128+SIGTERM), 127 when it could not start (as a shell does) and 125 when the
+    /// clock lost track of it (as GNU `timeout` and `env` do when they fail themselves).
     pub fn exit_code(&self) -> i32 {
         match self {
             End::Exited(code) => *code,
@@ -74,6 +80,7 @@ impl End {
             End::TimedOut => 124,
             End::Stopped => 128 + libc::SIGTERM,
             End::SpawnFailed(_) => 127,
+            End::Lost(_) => 125,
         }
     }
 }
@@ -84,10 +91,6 @@ pub struct Outcome {
     pub end: End,
     pub duration: Duration,
 }
-
-/// The error of a run whose executor vanished without reporting its end: the clock lost
-/// track of it (alerts call that `lost`).
-pub const LOST_RUN: &str = "the executor dropped the run";
 
 /// What the runtime holds for a started run.
 #[derive(Debug)]
@@ -143,10 +146,10 @@ impl RunHandle {
     }
 
     /// Waits for the run to end. An executor that vanished without reporting reads as a
-    /// failed start rather than a hang.
+    /// lost run rather than a hang.
     pub async fn wait(self) -> Outcome {
         self.outcome.await.unwrap_or(Outcome {
-            end: End::SpawnFailed(LOST_RUN.to_string()),
+            end: End::Lost("the executor dropped the run".to_string()),
             duration: Duration::ZERO,
         })
     }
@@ -156,4 +159,37 @@ impl RunHandle {
 /// under way, and the run reports its [`Outcome`] through the handle.
 pub trait Executor: Send + Sync + 'static {
     fn start(&self, spec: RunSpec) -> RunHandle;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_run_whose_executor_vanished_is_lost_not_a_failed_start() {
+        let (handle, supervisor) = RunHandle::pair(Some(42));
+        drop(supervisor);
+        let outcome = handle.wait().await;
+        assert_eq!(
+            outcome.end,
+            End::Lost("the executor dropped the run".to_string())
+        );
+        assert_eq!(outcome.end.exit_code(), 125);
+    }
+
+    #[test]
+    fn every_ending_has_its_own_exit_code() {
+        let cases = [
+            (End::Exited(0), 0),
+            (End::Exited(3), 3),
+            (End::Signaled(9), 137),
+            (End::TimedOut, 124),
+            (End::Stopped, 143),
+            (End::SpawnFailed("no bash".into()), 127),
+            (End::Lost("wait failed".into()), 125),
+        ];
+        for (end, code) in cases {
+            assert_eq!(end.exit_code(), code, "{end:?}");
+        }
+    }
 }

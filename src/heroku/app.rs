@@ -243,7 +243,7 @@ mod tests {
     use super::*;
 
     fn heroku() -> Endpoint {
-        Endpoint::resolve(None, None)
+        Endpoint::resolve(None, None).expect("the default endpoint")
     }
 
     #[test]
@@ -270,7 +270,7 @@ mod tests {
 
     #[test]
     fn heroku_host_moves_the_git_host() {
-        let endpoint = Endpoint::resolve(Some("heroku.example"), None);
+        let endpoint = Endpoint::resolve(Some("heroku.example"), None).expect("a host name");
         assert_eq!(
             app_from_git_url("https://git.heroku.example/x.git", &endpoint).as_deref(),
             Some("x")

@@ -59,9 +59,14 @@ impl RetryPolicy {
     /// The defaults, with `CLOCKCTL_RETRY_BASE_MS`, `CLOCKCTL_RETRY_BUDGET_MS` and
     /// `CLOCKCTL_HTTP_TIMEOUT_MS` applied (for tests).
     pub fn from_env() -> RetryPolicy {
+        RetryPolicy::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The defaults, with the knobs that `lookup` finds applied; a value that is not a
+    /// whole number of milliseconds is ignored.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> RetryPolicy {
         let millis = |name: &str| {
-            std::env::var(name)
-                .ok()
+            lookup(name)
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_millis)
         };
@@ -77,6 +82,13 @@ impl RetryPolicy {
             policy.request_timeout = timeout;
         }
         policy
+    }
+
+    /// True when attempt `attempts` failed `elapsed` after the first one began and a retry
+    /// after `delay` still fits the attempts and the time budget. Saturating: a server's
+    /// `Retry-After` of any size means "too long", never an overflow.
+    pub fn allows_retry(&self, attempts: u32, elapsed: Duration, delay: Duration) -> bool {
+        attempts < self.max_attempts && elapsed.saturating_add(delay) <= self.budget
     }
 
     /// The delay before retry number `retry` (1-based).
@@ -185,7 +197,9 @@ struct ErrorBody {
     message: Option<String>,
 }
 
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+/// The wait a `Retry-After: SECONDS` header asks for (the HTTP-date form is not used by
+/// the Platform API and reads as none).
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
     value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
@@ -194,14 +208,17 @@ impl Client {
     /// A client for `endpoint`'s API, authenticating with `token`.
     ///
     /// # Errors
-    /// The HTTP library's message when its TLS setup fails.
-    pub fn new(endpoint: &Endpoint, token: Token, policy: RetryPolicy) -> Result<Client, String> {
+    /// The HTTP library's error when its TLS setup fails.
+    pub fn new(
+        endpoint: &Endpoint,
+        token: Token,
+        policy: RetryPolicy,
+    ) -> Result<Client, reqwest::Error> {
         let http = reqwest::Client::builder()
             .timeout(policy.request_timeout)
             // The Platform API does not redirect; a redirect would carry the token elsewhere.
             .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| e.to_string())?;
+            .build()?;
         Ok(Client {
             http,
             base_url: endpoint.base_url.clone(),
@@ -403,7 +420,7 @@ impl Client {
                 }
             };
             let elapsed = started.elapsed();
-            if attempts >= self.policy.max_attempts || elapsed + delay > self.policy.budget {
+            if !self.policy.allows_retry(attempts, elapsed, delay) {
                 error.elapsed = elapsed;
                 return Err(error);
             }
@@ -494,7 +511,7 @@ mod tests {
 
     #[test]
     fn a_shown_request_masks_the_token() {
-        let endpoint = Endpoint::resolve(None, None);
+        let endpoint = Endpoint::resolve(None, None).expect("the default endpoint");
         let token = Token::new("tok-very-secret").expect("token");
         let client = Client::new(&endpoint, token, RetryPolicy::default()).expect("client");
         let shown = client

@@ -8,6 +8,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::visible::visible;
+
 /// What kind of failure, decided from the status, Heroku's error `id` and the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiErrorKind {
@@ -76,14 +78,17 @@ pub fn classify(status: u16, id: Option<&str>) -> ApiErrorKind {
 }
 
 impl ApiError {
-    /// `(401 unauthorized: Invalid credentials provided.)`, from what Heroku said.
+    /// `(401 unauthorized: Invalid credentials provided.)`, from what Heroku said, with
+    /// any control character in it made visible.
     fn said(&self) -> String {
         let status = self.status.map(|s| s.to_string());
-        let head: Vec<&str> = [status.as_deref(), self.id.as_deref()]
+        let id = self.id.as_deref().map(visible);
+        let message = self.message.as_deref().map(visible);
+        let head: Vec<&str> = [status.as_deref(), id.as_deref()]
             .into_iter()
             .flatten()
             .collect();
-        match (head.is_empty(), self.message.as_deref()) {
+        match (head.is_empty(), message.as_deref()) {
             (true, None) => String::new(),
             (true, Some(message)) => format!(" ({message})"),
             (false, None) => format!(" ({})", head.join(" ")),

@@ -21,7 +21,7 @@ pub mod token;
 pub use app::{AppError, ResolvedApp};
 pub use client::{Client, PreparedRequest, RetryPolicy};
 pub use credentials::{Credentials, CredentialsError};
-pub use endpoint::Endpoint;
+pub use endpoint::{Endpoint, EndpointError};
 pub use error::{ApiError, ApiErrorKind};
 pub use resources::{Dyno, Formation, FormationUpdate};
 pub use token::Token;

@@ -1,8 +1,11 @@
 //! The Platform API resources this crate reads and writes, as the published schema shapes
 //! them (`formation`, `dyno`, and the body of a formation update).
 //!
-//! Only the fields `clockctl` uses are named; the API sends more, and every field is
-//! optional on the way in so that a field Heroku drops or adds does not break a command.
+//! Only the fields `clockctl` uses are named, and the API's other fields are ignored, so a
+//! field Heroku adds does not break a command. Of the named fields, the few a command cannot
+//! do without are required (a formation's `type` and `quantity`; a dyno's `name`, `type` and
+//! `state`): an answer without one is a bad response, never a guess. Every other named
+//! field is optional, so a field Heroku drops or sends as `null` is just unknown.
 //! The schema marks a formation's `size` as deprecated in favour of `dyno_size`, so
 //! requests send `dyno_size: {"name": …}` and reads prefer `dyno_size.name`.
 
@@ -159,6 +162,33 @@ mod tests {
             ),
         ] {
             assert_eq!(serde_json::to_string(&from).expect("serializes"), expected);
+        }
+    }
+
+    #[test]
+    fn only_the_fields_a_command_needs_are_required() {
+        let bare_formation = r#"{"type": "clock", "quantity": 1, "size": null, "extra": [1]}"#;
+        let formation: Formation = serde_json::from_str(bare_formation).expect("reads");
+        assert_eq!((formation.quantity, formation.size_name()), (1, None));
+        let bare_dyno =
+            r#"{"name": "clock.1", "type": "clock", "state": "up", "created_at": null}"#;
+        let dyno: Dyno = serde_json::from_str(bare_dyno).expect("reads");
+        assert_eq!(
+            (dyno.size, dyno.created_at, dyno.updated_at),
+            (None, None, None)
+        );
+        for missing in [r#"{"type": "clock"}"#, r#"{"quantity": 1}"#] {
+            assert!(
+                serde_json::from_str::<Formation>(missing).is_err(),
+                "{missing}"
+            );
+        }
+        for missing in [
+            r#"{"type": "clock", "state": "up"}"#,
+            r#"{"name": "clock.1", "state": "up"}"#,
+            r#"{"name": "clock.1", "type": "clock"}"#,
+        ] {
+            assert!(serde_json::from_str::<Dyno>(missing).is_err(), "{missing}");
         }
     }
 }

@@ -2,6 +2,11 @@
 //!
 //! Pure functions over plain values, so the exact bytes a user sees are pinned by tables.
 //! Knows nothing about `tracing`; [`super::layer`] collects the fields and calls in here.
+//!
+//! Heroku's Logplex splits a line longer than 10,000 bytes in two, and the second half
+//! has no `at=` or `job=`. So [`render_within`] keeps every line, keys, escapes and
+//! newline included, within [`MAX_LINE_BYTES`]: a longer line has its longest text
+//! value cut at a character boundary and is marked `truncated=true`.
 
 use std::fmt::Write as _;
 
@@ -18,6 +23,14 @@ pub enum Value {
 /// A field: its key and value, in the order the event named them.
 pub type Field = (String, Value);
 
+/// The `event` field of a line the logging module writes itself, without `tracing`
+/// (the writer's `output_dropped`). Every such line names its event through here, so the
+/// check that keeps `runtime::report::EVENTS` complete finds it as it finds `tracing`
+/// calls.
+pub fn event_field(name: &'static str) -> Field {
+    ("event".to_string(), Value::Str(name.to_string()))
+}
+
 /// Which line shape to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -25,6 +38,71 @@ pub enum LogFormat {
     Logfmt,
     /// `{"at":"info","event":"started","job":"sync",...}`
     Json,
+}
+
+/// The most bytes one written line may take, its newline included (Logplex's limit).
+pub const MAX_LINE_BYTES: usize = 10_000;
+
+/// Renders one line, with its trailing newline, in at most `max` bytes: when the whole
+/// line would be longer, the longest text values are cut from the end (never inside a
+/// character) and `truncated=true` is added. Only keys alone longer than `max`, which
+/// no event of the clock has, can make it longer.
+pub fn render_within(
+    format: LogFormat,
+    level: &str,
+    time: Option<&str>,
+    fields: &[Field],
+    max: usize,
+) -> String {
+    let limit = max.saturating_sub(1);
+    let mut line = render(format, level, time, fields);
+    if line.len() > limit {
+        let mut fields = fields.to_vec();
+        if !fields.iter().any(|(key, _)| key == "truncated") {
+            fields.push(("truncated".to_string(), Value::Bool(true)));
+        }
+        loop {
+            line = render(format, level, time, &fields);
+            let over = line.len().saturating_sub(limit);
+            if over == 0 {
+                break;
+            }
+            let longest = fields
+                .iter_mut()
+                .filter_map(|(_, value)| match value {
+                    Value::Str(text) if !text.is_empty() => Some(text),
+                    _ => None,
+                })
+                .max_by_key(|text| text.len());
+            let Some(text) = longest else { break };
+            cut_escaped(format, text, over);
+        }
+    }
+    line.push('\n');
+    line
+}
+
+/// Drops characters from the end of `text` until their escaped form adds up to at least
+/// `over` bytes (and always at least one character).
+fn cut_escaped(format: LogFormat, text: &mut String, over: usize) {
+    let mut removed = 0;
+    while let Some(c) = text.pop() {
+        removed += escaped_len(format, c);
+        if removed >= over {
+            break;
+        }
+    }
+}
+
+/// How many bytes `c` takes once escaped inside a quoted value.
+fn escaped_len(format: LogFormat, c: char) -> usize {
+    match (format, c) {
+        (_, '"' | '\\' | '\n' | '\r' | '\t') => 2,
+        (LogFormat::Logfmt, c) if c.is_control() => format!("\\u{{{:x}}}", c as u32).len(),
+        (LogFormat::Json, '\u{8}' | '\u{c}') => 2,
+        (LogFormat::Json, c) if (c as u32) < 0x20 => 6,
+        (_, c) => c.len_utf8(),
+    }
 }
 
 /// Renders one line (without the trailing newline). `time` is prepended when given.
@@ -175,6 +253,91 @@ mod tests {
             ),
             "time=2026-01-01T00:00:00.000Z at=info event=failed"
         );
+    }
+
+    /// Fields like an output event's, with `line` holding `text`.
+    fn output(text: &str) -> Vec<Field> {
+        vec![
+            s("event", "output"),
+            s("job", "report"),
+            ("run".into(), Value::Uint(12)),
+            s("stream", "stdout"),
+            s("line", text),
+        ]
+    }
+
+    #[test]
+    fn a_short_line_is_rendered_whole() {
+        for format in [LogFormat::Logfmt, LogFormat::Json] {
+            let fields = output("short");
+            let line = render_within(format, "info", None, &fields, MAX_LINE_BYTES);
+            assert_eq!(line, format!("{}\n", render(format, "info", None, &fields)));
+        }
+    }
+
+    #[test]
+    fn a_long_line_is_cut_within_the_limit_at_a_character_boundary() {
+        // Multi-byte characters of every width, shifted by 0..4 ASCII bytes so the cut
+        // point falls on every byte of a character; escapes that grow one char to six.
+        let bodies: Vec<String> = (0..4)
+            .flat_map(|shift| {
+                ["é", "€", "𝄞", "\u{1}", "\\"]
+                    .into_iter()
+                    .map(move |unit| format!("{}{}", "a".repeat(shift), unit.repeat(12_000)))
+            })
+            .collect();
+        for format in [LogFormat::Logfmt, LogFormat::Json] {
+            for body in &bodies {
+                let line = render_within(format, "info", None, &output(body), MAX_LINE_BYTES);
+                let what = format!(
+                    "{format:?} {:?}…",
+                    &body.chars().take(6).collect::<String>()
+                );
+                assert!(line.len() <= MAX_LINE_BYTES, "{what}: {} bytes", line.len());
+                assert!(line.len() > MAX_LINE_BYTES - 8, "{what}: cut too much");
+                assert!(line.ends_with('\n'), "{what}");
+                let line = line.trim_end_matches('\n');
+                let kept = match format {
+                    LogFormat::Json => {
+                        let value: serde_json::Value =
+                            serde_json::from_str(line).expect("valid JSON");
+                        assert_eq!(value["truncated"], true, "{what}");
+                        assert_eq!(value["job"], "report", "{what}: keys kept");
+                        value["line"].as_str().expect("line").to_string()
+                    }
+                    LogFormat::Logfmt => {
+                        assert!(
+                            line.starts_with("at=info event=output job=report"),
+                            "{what}"
+                        );
+                        assert!(line.ends_with(" truncated=true"), "{what}");
+                        let value = line
+                            .split_once(" line=")
+                            .and_then(|(_, rest)| rest.strip_suffix(" truncated=true"))
+                            .expect("a line value");
+                        let value = value
+                            .strip_prefix('"')
+                            .and_then(|v| v.strip_suffix('"'))
+                            .unwrap_or(value);
+                        value.replace("\\u{1}", "\u{1}").replace("\\\\", "\\")
+                    }
+                };
+                assert!(!kept.is_empty(), "{what}");
+                assert!(
+                    body.starts_with(&kept),
+                    "{what}: the kept text is not a prefix"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_line_already_marked_truncated_is_not_marked_twice() {
+        let mut fields = output(&"x".repeat(20_000));
+        fields.push(("truncated".into(), Value::Bool(true)));
+        let line = render_within(LogFormat::Logfmt, "info", None, &fields, MAX_LINE_BYTES);
+        assert_eq!(line.matches("truncated=true").count(), 1);
+        assert!(line.len() <= MAX_LINE_BYTES);
     }
 
     #[test]

@@ -13,63 +13,136 @@ use tracing::field::{Field as TracingField, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::Context;
 
-use super::format::{self, Field, LogFormat, Value};
+use super::format::{self, Field, LogFormat, MAX_LINE_BYTES, Value};
+use super::writer::{DroppedLine, LineKind, LogQueue};
 
 /// Where finished events go.
 pub trait Sink: Send + Sync + 'static {
     fn write(&self, level: &'static str, fields: Vec<Field>);
 }
 
-/// Writes one rendered line per event to stdout, in one `write_all`, so lines from
-/// concurrent runs never interleave mid-line.
+/// Renders one line per event, within Logplex's 10,000 bytes ([`format::render_within`]),
+/// and queues it for the writer thread ([`super::writer`]), which writes whole lines
+/// only, so lines from concurrent runs never interleave.
 pub struct StdoutSink {
     pub format: LogFormat,
     pub timestamps: bool,
+    /// `None` only when the writer thread could not start: lines are then written here,
+    /// as they come.
+    queue: Option<LogQueue>,
+}
+
+impl StdoutSink {
+    /// A sink whose lines reach stdout through a new writer thread.
+    pub fn start(format: LogFormat, timestamps: bool) -> StdoutSink {
+        let dropped_line: DroppedLine = Box::new(move |dropped| {
+            let fields = [
+                format::event_field("output_dropped"),
+                ("dropped".to_string(), Value::Uint(dropped)),
+            ];
+            let time = now(timestamps);
+            format::render_within(format, "warn", time.as_deref(), &fields, MAX_LINE_BYTES)
+        });
+        StdoutSink {
+            format,
+            timestamps,
+            queue: LogQueue::start(std::io::stdout(), dropped_line).ok(),
+        }
+    }
+
+    /// The queue behind this sink, to flush it at exit.
+    pub fn queue(&self) -> Option<LogQueue> {
+        self.queue.clone()
+    }
+
+    fn send(&self, text: &str, kind: LineKind) {
+        match &self.queue {
+            Some(queue) => queue.push(text, kind),
+            None => write_stdout(text),
+        }
+    }
+}
+
+fn now(timestamps: bool) -> Option<String> {
+    timestamps.then(|| Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 
 impl Sink for StdoutSink {
     fn write(&self, level: &'static str, fields: Vec<Field>) {
-        let time = self
-            .timestamps
-            .then(|| Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true));
-        let mut line = format::render(self.format, level, time.as_deref(), &fields);
-        line.push('\n');
+        let kind = match fields.first() {
+            Some((key, Value::Str(event))) if key == "event" && event == "output" => {
+                LineKind::Output
+            }
+            _ => LineKind::Own,
+        };
+        let time = now(self.timestamps);
+        let line =
+            format::render_within(self.format, level, time.as_deref(), &fields, MAX_LINE_BYTES);
         let held = BATCH.with(|batch| match batch.borrow_mut().as_mut() {
-            Some(lines) => {
-                lines.push_str(&line);
-                if lines.len() >= BATCH_BYTES {
-                    write_stdout(lines);
-                    lines.clear();
+            Some(held) => {
+                held.push(line.as_str(), kind);
+                if held.lines.len() >= BATCH_BYTES {
+                    self.send_batch(held);
                 }
                 true
             }
             None => false,
         });
         if !held {
-            write_stdout(&line);
+            self.send(&line, kind);
         }
     }
 }
 
-/// Flush a batch once it holds this much: whole lines, a few system calls for 10,000.
-const BATCH_BYTES: usize = 64 * 1024;
-
-thread_local! {
-    /// Lines [`batched`] is holding back on this thread; `None` outside a batch.
-    static BATCH: RefCell<Option<String>> = const { RefCell::new(None) };
+impl StdoutSink {
+    fn send_batch(&self, held: &mut Held) {
+        self.send(&held.lines, held.kind);
+        held.lines.clear();
+        held.kind = LineKind::Output;
+    }
 }
 
-/// Runs `f` with this thread's stdout lines collected and written together (at the end,
-/// and every 64 KiB on the way). The clock logs one line per job at start-up; writing
-/// 10,000 of them one system call at a time was a measurable part of starting. Order is
-/// kept, every line is still written whole, and a nested call joins the outer batch.
+/// Queue a batch once it holds this much: whole lines, one lock for thousands.
+const BATCH_BYTES: usize = 64 * 1024;
+
+/// Lines [`batched`] holds back on one thread.
+struct Held {
+    lines: String,
+    /// `Own` once any of the lines is the clock's own: the batch is then never dropped.
+    kind: LineKind,
+}
+
+impl Held {
+    fn push(&mut self, line: &str, kind: LineKind) {
+        self.lines.push_str(line);
+        if kind == LineKind::Own {
+            self.kind = LineKind::Own;
+        }
+    }
+}
+
+thread_local! {
+    /// Lines [`batched`] is holding back on this thread, and the sink they are for;
+    /// `None` outside a batch.
+    static BATCH: RefCell<Option<Held>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's log lines collected and queued together (at the end, and
+/// every 64 KiB on the way). The clock logs one line per job at start-up; queueing
+/// 10,000 of them one lock at a time was a measurable part of starting. Order is kept,
+/// every line is still written whole, and a nested call joins the outer batch.
 pub fn batched<R>(f: impl FnOnce() -> R) -> R {
-    /// Writes what is held when the batch ends, even by a panic.
+    /// Queues what is held when the batch ends, even by a panic.
     struct Flush;
     impl Drop for Flush {
         fn drop(&mut self) {
-            if let Some(lines) = BATCH.with(|batch| batch.borrow_mut().take()) {
-                write_stdout(&lines);
+            if let Some(held) = BATCH.with(|batch| batch.borrow_mut().take()) {
+                if !held.lines.is_empty() {
+                    match super::global_queue() {
+                        Some(queue) => queue.push(&held.lines, held.kind),
+                        None => write_stdout(&held.lines),
+                    }
+                }
             }
         }
     }
@@ -77,7 +150,10 @@ pub fn batched<R>(f: impl FnOnce() -> R) -> R {
         let mut batch = batch.borrow_mut();
         let outer = batch.is_some();
         if !outer {
-            *batch = Some(String::with_capacity(BATCH_BYTES));
+            *batch = Some(Held {
+                lines: String::with_capacity(BATCH_BYTES),
+                kind: LineKind::Output,
+            });
         }
         outer
     });

@@ -3,15 +3,22 @@
 //!
 //! The runtime and the executor log through `tracing` macros with plain fields; this module
 //! owns how those events become bytes ([`format`]), the `tracing` layer that collects them
-//! ([`layer`]), and the settings read from the environment. Which events exist and what
+//! ([`layer`]), the queue and thread that write them without ever blocking the runtime
+//! ([`writer`]), and the settings read from the environment. Which events exist and what
 //! their keys mean is documented in docs/logs.md; the events themselves are
 //! emitted from `runtime::report` and `exec`.
 
 pub mod format;
 pub mod layer;
+pub mod writer;
 
 pub use format::LogFormat;
 pub use layer::{Capture, LineLayer, Record, Sink, StdoutSink, batched};
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use writer::LogQueue;
 
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -82,16 +89,32 @@ impl LogSettings {
     }
 }
 
+/// At exit, how long the clock waits for its last lines to be written. A reader that
+/// never reads again must not keep the process from exiting.
+const FLUSH_BOUND: Duration = Duration::from_secs(10);
+
+/// The queue of the process's stdout logger, once [`init`] has installed it.
+static QUEUE: OnceLock<LogQueue> = OnceLock::new();
+
+fn global_queue() -> Option<&'static LogQueue> {
+    QUEUE.get()
+}
+
 /// Installs the stdout logger for the whole process, then logs any rejected setting.
-/// Calling it twice keeps the first logger (the second install is ignored).
-pub fn init(settings: &LogSettings) {
+/// Calling it twice keeps the first logger (the second install is ignored). Keep the
+/// guard until the process is done logging: dropping it waits until every line queued
+/// so far is written (up to 10 s).
+pub fn init(settings: &LogSettings) -> LogGuard {
+    let sink = StdoutSink::start(settings.format, settings.timestamps);
+    let queue = sink.queue();
     let subscriber = tracing_subscriber::registry()
         .with(settings.level)
-        .with(LineLayer::new(StdoutSink {
-            format: settings.format,
-            timestamps: settings.timestamps,
-        }));
-    let _ = tracing::subscriber::set_global_default(subscriber);
+        .with(LineLayer::new(sink));
+    if tracing::subscriber::set_global_default(subscriber).is_ok() {
+        if let Some(queue) = queue {
+            let _ = QUEUE.set(queue);
+        }
+    }
     for rejected in &settings.rejected {
         tracing::warn!(
             event = "setting_ignored",
@@ -99,6 +122,24 @@ pub fn init(settings: &LogSettings) {
             value = rejected.value.as_str(),
             using = rejected.used,
         );
+    }
+    LogGuard
+}
+
+/// Writes out what the logger still holds when dropped; see [`init`].
+#[must_use = "dropping the guard at once flushes at once; keep it until the process is done"]
+pub struct LogGuard;
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        flush();
+    }
+}
+
+/// Waits until every line logged so far has been written to stdout (up to 10 s).
+pub fn flush() {
+    if let Some(queue) = global_queue() {
+        queue.flush(FLUSH_BOUND);
     }
 }
 

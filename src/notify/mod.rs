@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
 use crate::config::{self, Alert, AlertOn, ChannelTarget, Config, Job, Template};
-use crate::exec::{End, LOST_RUN, Outcome};
+use crate::exec::{End, Outcome};
 use crate::runtime::report::{SkipReason, StopReason};
 use crate::runtime::{AfterEnd, RunInfo, RunObserver};
 use deliver::{Dispatcher, Outbox};
@@ -361,7 +361,7 @@ fn classify(outcome: &Outcome, stop: Option<StopReason>) -> Option<(AlertOn, Kin
         End::Exited(0) => (AlertOn::Succeeded, Kind::Succeeded),
         End::Exited(_) | End::Signaled(_) => (AlertOn::Failed, Kind::Failed),
         End::TimedOut => (AlertOn::TimedOut, Kind::TimedOut),
-        End::SpawnFailed(error) if error == LOST_RUN => (AlertOn::Lost, Kind::Lost),
+        End::Lost(_) => (AlertOn::Lost, Kind::Lost),
         End::SpawnFailed(_) => (AlertOn::Failed, Kind::Failed),
         End::Stopped => return None,
     })
@@ -378,6 +378,7 @@ fn summary(outcome: &Outcome, stop: Option<StopReason>, attempt: u32, attempts: 
         (None, End::TimedOut) => "timed out".to_owned(),
         (None, End::Stopped) => "stopped by the clock".to_owned(),
         (None, End::SpawnFailed(error)) => format!("did not start: {error}"),
+        (None, End::Lost(error)) => format!("lost: {error}"),
     };
     format!("heroku-clock: {what} after {took}, attempt {attempt} of {attempts}")
 }
@@ -467,7 +468,7 @@ impl RunObserver for Notifier {
         report.duration = Some(outcome.duration);
         report.run_id = Some(run_id);
         report.reason = match &outcome.end {
-            End::SpawnFailed(error) => Some(error.clone()),
+            End::SpawnFailed(error) | End::Lost(error) => Some(error.clone()),
             _ => None,
         };
         report.output = output;

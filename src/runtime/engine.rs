@@ -15,9 +15,10 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use super::report::{self, RunRef, SkipReason, StopReason};
-use super::{AfterEnd, Clock, ClockJob, FireGate, Plan, RunInfo, RunObserver};
+use super::{AfterEnd, Clock, ClockJob, FireGate, Plan, RunInfo, RunObserver, build_run_spec};
 use crate::config::Overlap;
-use crate::exec::{Control, Executor, Outcome, OutputTail, RunControl, RunSpec};
+use crate::deadline::sleep_until_some;
+use crate::exec::{Control, Executor, Outcome, OutputTail, RunControl};
 use crate::schedule::{DstNote, Fire};
 
 /// How many missed slots one misfire walks one by one before it leaps ahead.
@@ -186,7 +187,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         }
         report::running(self.jobs.len(), self.disabled);
         if let Some(every) = self.observer.heartbeat_every() {
-            self.push(now + to_chrono(every), 0, Due::Heartbeat);
+            self.push(saturating_after(now, every), 0, Due::Heartbeat);
         }
     }
 
@@ -230,7 +231,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         if self.gate.leads().await {
             self.observer.heartbeat(now);
         }
-        self.push(now + to_chrono(every), 0, Due::Heartbeat);
+        self.push(saturating_after(now, every), 0, Due::Heartbeat);
     }
 
     /// Logs a slot (or a retry) that does not run, and tells the observer.
@@ -380,7 +381,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         let state = &mut self.jobs[index];
         let job = &state.spec.job;
         let output = self.observer.wants_output(job).then(OutputTail::default);
-        let mut spec = run_spec(job, run, slot, attempt);
+        let mut spec = build_run_spec(job, run, slot, attempt);
         spec.output = output.clone();
         let handle = self.executor.start(spec);
         let reference = RunRef {
@@ -452,7 +453,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         if failed && active.attempt <= job.retries {
             let attempt = active.attempt + 1;
             let delay = retry_delay(job.retry_backoff, active.attempt);
-            let at = now + chrono::Duration::from_std(delay).unwrap_or(chrono::TimeDelta::MAX);
+            let at = saturating_after(now, delay);
             // Unless runs may overlap, a retry must start before the job's next run is
             // due, and not while a run already waits: the next run supersedes it.
             let superseded = job.overlap != Overlap::Allow
@@ -488,16 +489,17 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
     }
 
     /// Starts nothing new, asks every run to end, and kills what is left after the grace
-    /// (or at a second signal).
+    /// (or at a second signal). Every announced run gets a closing line; runs that still
+    /// have not reported after the final wait are counted in `event=stopped`.
     async fn shut_down(
         &mut self,
         signal: &'static str,
         signals: &mut mpsc::UnboundedReceiver<&'static str>,
     ) {
         self.shutting_down = true;
-        self.heap.clear();
         report::shutting_down(signal, self.running_count(), self.shutdown_grace);
         self.observer.stopping(self.shutdown_grace);
+        self.drop_announced_retries();
         for state in &mut self.jobs {
             if let Some(waiting) = state.waiting.take() {
                 report::skipped(
@@ -531,7 +533,25 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             }
         }
         self.observer.drain().await;
-        report::stopped();
+        report::stopped(self.running_count());
+    }
+
+    /// Empties the heap. A retry in it was announced (`event=retrying`), so it gets its
+    /// closing line; a slot in it was never announced and goes quietly.
+    fn drop_announced_retries(&mut self) {
+        let mut retries: Vec<Entry> = std::mem::take(&mut self.heap)
+            .into_iter()
+            .filter(|entry| matches!(entry.due, Due::Retry { .. }))
+            .collect();
+        retries.sort_by_key(|entry| (entry.at, entry.seq));
+        for entry in retries {
+            if let Due::Retry { slot, attempt } = entry.due {
+                let job = &self.jobs[entry.job].spec.job;
+                report::skipped(&job.name, slot, SkipReason::Shutdown, Some(attempt));
+                self.observer
+                    .skipped(job, slot, SkipReason::Shutdown, Some(attempt), 0);
+            }
+        }
     }
 
     fn kill_all(&mut self) -> Instant {
@@ -546,8 +566,13 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
     }
 }
 
-fn to_chrono(duration: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(duration).unwrap_or(chrono::TimeDelta::MAX)
+/// `now + delay`, or the end of time when that is past it (a retry that far off never
+/// comes due).
+fn saturating_after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
+    chrono::TimeDelta::from_std(delay)
+        .ok()
+        .and_then(|delay| now.checked_add_signed(delay))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// The delay before attempt `failed_attempt + 1`: `backoff`, doubled for each earlier retry.
@@ -556,34 +581,10 @@ fn retry_delay(backoff: Duration, failed_attempt: u32) -> Duration {
     backoff.saturating_mul(1_u32 << doublings)
 }
 
-fn run_spec(job: &crate::config::Job, run: u64, slot: DateTime<Utc>, attempt: u32) -> RunSpec {
-    let mut env = job.env.clone();
-    env.insert("CLOCK_JOB".into(), job.name.clone());
-    env.insert("CLOCK_RUN".into(), run.to_string());
-    env.insert("CLOCK_SCHEDULED_FOR".into(), report::rfc3339(slot));
-    env.insert("CLOCK_ATTEMPT".into(), attempt.to_string());
-    RunSpec {
-        job: job.name.clone(),
-        run,
-        command: job.command.clone(),
-        env,
-        timeout: job.timeout,
-        kill_grace: job.kill_grace,
-        output: None,
-    }
-}
-
 /// The next signal; a closed signal channel never delivers one.
 async fn next_signal(signals: &mut mpsc::UnboundedReceiver<&'static str>) -> &'static str {
     match signals.recv().await {
         Some(signal) => signal,
-        None => std::future::pending().await,
-    }
-}
-
-async fn sleep_until_some(at: Option<Instant>) {
-    match at {
-        Some(at) => sleep_until(at).await,
         None => std::future::pending().await,
     }
 }

@@ -16,7 +16,8 @@
 //!   that starts when the running one ends; `replace` terminates the running run (SIGTERM,
 //!   SIGKILL after `kill_grace`) and starts the new one when it has ended; `allow` starts
 //!   it alongside.
-//! - Retries: a failed run (non-zero exit, signal, timeout, failed start) is retried
+//! - Retries: a failed run (non-zero exit, signal, timeout, failed start; not a lost one,
+//!   which may have done its work) is retried
 //!   `retries` times, after `retry_backoff`, then twice that, and so on. Unless the job's
 //!   overlap is `allow`, a retry that would start at or after the job's next slot, or while
 //!   a run of the job already waits, is dropped (`reason=retry_superseded`); a retry that
@@ -26,13 +27,16 @@
 //!   leads ([`FireGate::leads`]); it never runs on a job's path.
 //! - Shutdown: at the first signal nothing new starts, every run's process group gets
 //!   SIGTERM, and what still runs after `shutdown_grace` (or at a second signal) gets
-//!   SIGKILL.
+//!   SIGKILL. Every announced run gets a closing line: a waiting run or an announced retry
+//!   is logged as `reason=shutdown`, and `event=stopped unreported=N` counts the runs
+//!   that had still not ended 5 s after their SIGKILL.
 
 mod clock;
 mod engine;
 mod gate;
 mod observe;
 pub mod report;
+mod spec;
 mod timetable;
 
 #[cfg(test)]
@@ -41,6 +45,7 @@ mod tests;
 pub use clock::{Clock, SystemClock, TokioClock};
 pub use gate::{FireGate, LocalGate};
 pub use observe::{AfterEnd, NoObserver, RunInfo, RunObserver};
+pub use spec::build_run_spec;
 pub use timetable::Timetable;
 
 use std::sync::Arc;

@@ -13,7 +13,8 @@ use crate::exec::{End, Outcome};
 use crate::schedule::DstNote;
 
 /// Every `event=` name a `tracing` call anywhere in `src/` can log, here or elsewhere
-/// (`exec` logs `output`, `logging` logs `setting_ignored`).
+/// (`exec` logs `output`, `leftover`, `logging` logs `setting_ignored`, and its writer
+/// `output_dropped` through `logging::format::event_field`).
 ///
 /// This is the one list the docs are checked against: `tests/docs.rs` fails when
 /// docs/logs.md has no row for one of these or a row for any other name, and the unit
@@ -36,6 +37,9 @@ pub const EVENTS: &[&str] = &[
     "retrying",
     "queued",
     "replacing",
+    "leftover",
+    "lost",
+    "output_dropped",
     // Runs that did not happen.
     "skipped",
     // Shutdown.
@@ -119,7 +123,8 @@ pub enum StopReason {
 }
 
 /// Logs how a run ended; returns `true` when the run failed by itself (a non-zero exit,
-/// a signal, a timeout, a failed start), which is what retries are for.
+/// a signal, a timeout, a failed start), which is what retries are for. A lost run is
+/// not such a failure: nobody knows how it ended.
 pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bool {
     let duration_ms = ms(outcome.duration);
     let scheduled_for = rfc3339(run.slot);
@@ -222,6 +227,19 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 duration_ms
             );
             true
+        }
+        (None, End::Lost(error)) => {
+            // Not retried: the run may have done its work, or may still be doing it.
+            tracing::error!(
+                event = "lost",
+                job,
+                run = id,
+                scheduled_for,
+                attempt,
+                error = error.as_str(),
+                duration_ms
+            );
+            false
         }
     }
 }
@@ -345,8 +363,14 @@ pub fn grace_over(running: usize) {
     tracing::warn!(event = "grace_over", running, action = "kill");
 }
 
-pub fn stopped() {
-    tracing::info!(event = "stopped");
+/// The clock is done. `unreported` runs were still unaccounted for after the final
+/// SIGKILL wait (they have no closing line of their own); that is a warning.
+pub fn stopped(unreported: usize) {
+    if unreported == 0 {
+        tracing::info!(event = "stopped", unreported);
+    } else {
+        tracing::warn!(event = "stopped", unreported);
+    }
 }
 
 #[cfg(test)]

@@ -101,6 +101,10 @@ struct Behavior {
     runs_for: Duration,
     exit: i32,
     ignores_term: bool,
+    /// The executor drops the run without reporting how it ended.
+    vanishes: bool,
+    /// Not even SIGKILL ends it (a process stuck in the kernel, a lost remote run).
+    unkillable: bool,
 }
 
 fn runs(secs: u64, exit: i32) -> Behavior {
@@ -108,6 +112,8 @@ fn runs(secs: u64, exit: i32) -> Behavior {
         runs_for: Duration::from_secs(secs),
         exit,
         ignores_term: false,
+        vanishes: false,
+        unkillable: false,
     }
 }
 
@@ -156,6 +162,11 @@ impl Executor for FakeExecutor {
         let (handle, mut supervisor) = RunHandle::pair(None);
         tokio::spawn(async move {
             let started = Instant::now();
+            if behavior.vanishes {
+                sleep_until(started + behavior.runs_for).await;
+                drop(supervisor);
+                return;
+            }
             let ends_at = started + behavior.runs_for;
             let timeout_at = spec.timeout.map(|t| started + t);
             let mut kill_at: Option<Instant> = None;
@@ -169,9 +180,12 @@ impl Executor for FakeExecutor {
                             if !behavior.ignores_term {
                                 break End::Stopped;
                             }
-                            kill_at = kill_after.map(|after| Instant::now() + after);
+                            if !behavior.unkillable {
+                                kill_at = kill_after.map(|after| Instant::now() + after);
+                            }
                         }
-                        Some(Control::Kill) => break End::Stopped,
+                        Some(Control::Kill) if !behavior.unkillable => break End::Stopped,
+                        Some(Control::Kill) => {}
                         None => std::future::pending::<()>().await,
                     },
                 }
@@ -636,6 +650,60 @@ async fn a_second_signal_kills_at_once() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn an_announced_retry_is_closed_at_shutdown() {
+    let mut flaky = job("flaky");
+    flaky.retries = 2;
+    flaky.retry_backoff = Duration::from_secs(30);
+    let h = Harness::start(vec![every(flaky, 100)], &[("flaky", runs(1, 1))]);
+    h.pass(105).await;
+    // Failed at 101; attempt 2 is announced for 131.
+    assert_eq!(h.events("retrying")[0].get("attempt").as_deref(), Some("2"));
+    let h = h.stop("SIGTERM").await;
+    h.pass(1).await;
+    assert!(h.task.is_finished());
+    let skipped = h.events("skipped");
+    assert_eq!(skipped.len(), 1, "one closing line for the announced retry");
+    assert_eq!(skipped[0].get("reason").as_deref(), Some("shutdown"));
+    assert_eq!(skipped[0].get("attempt").as_deref(), Some("2"));
+    assert_eq!(skipped[0].get("scheduled_for"), Some(at(100)));
+    let stopped = h.events("stopped");
+    assert_eq!(stopped[0].get("unreported").as_deref(), Some("0"));
+    assert_eq!(stopped[0].level, "info");
+}
+
+#[tokio::test(start_paused = true)]
+async fn stopped_counts_the_runs_that_never_reported() {
+    let stuck = Behavior {
+        ignores_term: true,
+        unkillable: true,
+        ..runs(100_000, 0)
+    };
+    let h = Harness::start(
+        vec![every(job("stuck"), 10), every(job("quick"), 10)],
+        &[("stuck", stuck), ("quick", runs(100, 0))],
+    );
+    h.pass(15).await;
+    let h = h.stop("SIGTERM").await;
+    // 20 s of grace, SIGKILL, then 5 s more for the runs to report.
+    h.pass(24).await;
+    assert!(
+        !h.task.is_finished(),
+        "gave up before the wait after SIGKILL"
+    );
+    h.pass(2).await;
+    assert!(h.task.is_finished());
+    assert_eq!(
+        h.events("interrupted").len(),
+        1,
+        "quick reported, stuck did not"
+    );
+    let stopped = h.events("stopped");
+    assert_eq!(stopped.len(), 1);
+    assert_eq!(stopped[0].get("unreported").as_deref(), Some("1"));
+    assert_eq!(stopped[0].level, "warn");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_timeout_counts_as_a_failure_for_retries() {
     let mut hung = job("hung");
     hung.timeout = Some(Duration::from_secs(2));
@@ -645,6 +713,29 @@ async fn a_timeout_counts_as_a_failure_for_retries() {
     // Times out at 102, retried 5 s later at 107.
     assert_eq!(h.start_secs(), [100, 107]);
     assert_eq!(h.events("timed_out").len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_run_is_logged_as_lost_and_not_retried() {
+    let mut vanishing = job("vanishing");
+    vanishing.retries = 2;
+    let behavior = Behavior {
+        vanishes: true,
+        ..runs(1, 0)
+    };
+    let h = Harness::start(vec![every(vanishing, 100)], &[("vanishing", behavior)]);
+    h.pass(130).await;
+    assert_eq!(h.start_secs(), [100], "a lost run may have run: no retry");
+    let lost = h.events("lost");
+    assert_eq!(lost.len(), 1);
+    assert_eq!(lost[0].level, "error");
+    assert_eq!(
+        lost[0].get("error").as_deref(),
+        Some("the executor dropped the run")
+    );
+    assert_eq!(lost[0].get("exit_code"), None, "it did not exit with 127");
+    assert!(h.events("failed").is_empty());
+    assert!(h.events("retrying").is_empty());
 }
 
 #[tokio::test(start_paused = true)]

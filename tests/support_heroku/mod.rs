@@ -7,7 +7,9 @@
 //! published schema in `tests/fixtures/platform_api/schema_subset.json`: method and href
 //! pattern, the headers the client must send, and the body's properties and types. Every
 //! success body the server sends is checked against the link's `targetSchema` too. Problems
-//! are collected as violations, which each test asserts are none.
+//! are collected as violations, which each test asserts are none. The request scripts every
+//! test repeats (the clock formation, the dyno list) and the output checks have one helper
+//! each here.
 #![allow(dead_code)]
 
 use std::collections::{HashMap, VecDeque};
@@ -143,6 +145,34 @@ impl FakeHeroku {
             .expect("state")
             .routes
             .insert((method.to_owned(), path.to_owned()), replies.into());
+    }
+
+    /// Scripts `METHOD /apps/{APP}/formation/clock`.
+    pub fn on_formation(&self, method: &str, replies: Vec<Reply>) {
+        self.on(method, &formation_path(), replies);
+    }
+
+    /// Scripts `GET /apps/{APP}/formation/clock` to answer one formation, always.
+    pub fn serve_formation(&self, quantity: i64, size: &str) {
+        self.on_formation("GET", vec![Reply::ok(formation(quantity, size))]);
+    }
+
+    /// Scripts `GET /apps/{APP}/dynos`: one list of dynos per request, the last repeating.
+    pub fn on_dynos(&self, lists: Vec<Vec<Value>>) {
+        let replies = lists
+            .into_iter()
+            .map(|dynos| Reply::ok(Value::Array(dynos)))
+            .collect();
+        self.on("GET", &dynos_path(), replies);
+    }
+
+    /// Fails if any request reached the server.
+    pub fn assert_nothing_sent(&self) {
+        assert!(
+            self.requests().is_empty(),
+            "sent {:?}",
+            self.request_lines()
+        );
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -471,6 +501,26 @@ impl Output {
             self.code, code,
             "exit code; stdout:\n{}\nstderr:\n{}",
             self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Fails unless stdout holds `text`, showing stdout.
+    pub fn stdout_has(&self, text: &str) -> &Output {
+        assert!(
+            self.stdout.contains(text),
+            "no {text:?} in stdout:\n{}",
+            self.stdout
+        );
+        self
+    }
+
+    /// Fails unless stderr holds `text`, showing stderr.
+    pub fn stderr_has(&self, text: &str) -> &Output {
+        assert!(
+            self.stderr.contains(text),
+            "no {text:?} in stderr:\n{}",
+            self.stderr
         );
         self
     }

@@ -90,9 +90,21 @@ fn event_fields(arguments: &str) -> Vec<Option<String>> {
     fields
 }
 
-/// Every `event = ...` field of every `tracing::LEVEL!(...)` call in `text`.
+/// Every `event = ...` field of every `tracing::LEVEL!(...)` call in `text`, and every
+/// event the logging module writes without `tracing` (`format::event_field` called with
+/// a string literal).
 fn events_in(file: &str, text: &str) -> Vec<Found> {
     let mut found = Vec::new();
+    let written = "event_field(\"";
+    for (start, _) in text.match_indices(written) {
+        let name = text[start + written.len()..]
+            .split_once('"')
+            .map(|(name, _)| name.to_string());
+        found.push(Found {
+            place: format!("{file}:{}", text[..start].matches('\n').count() + 1),
+            name,
+        });
+    }
     for (start, _) in text.match_indices("tracing::") {
         let rest = &text[start + "tracing::".len()..];
         let Some(level) = LEVELS
@@ -187,6 +199,9 @@ fn the_scanner_finds_names_across_lines_and_rejects_non_literals() {
                 T::info!(prevent = \"no\", event = \"c\", x = a.event);\n}\n"
         .replace("T::", "tracing::");
     let found = events_in("f.rs", &text);
+    let written = events_in("g.rs", "let f = format::event_field(\"d\");\n");
+    assert_eq!(written.len(), 1);
+    assert_eq!(written[0].name.as_deref(), Some("d"));
     let seen: Vec<(&str, Option<&str>)> = found
         .iter()
         .map(|f| (f.place.as_str(), f.name.as_deref()))
