@@ -616,4 +616,26 @@ mod tests {
             "one id per run"
         );
     }
+
+    #[tokio::test]
+    async fn the_heartbeat_pings_its_service_each_time_the_loop_calls() {
+        let (port, mut bodies) = endpoint().await;
+        let source = "heartbeat:\n  every: 5m\n  sentry: { dsn: \"${DSN}\" }\njobs:\n  a:\n    every: 1h\n    command: x\n";
+        let config = config::parse(source, Utc::now()).config.expect("valid");
+        let dsn = format!("http://key@127.0.0.1:{port}/1");
+        let notifier = Notifier::start(
+            &config,
+            &|name| (name == "DSN").then(|| dsn.clone()),
+            deliver::http_client().unwrap(),
+        )
+        .expect("a notifier");
+        assert_eq!(notifier.heartbeat_every(), Some(Duration::from_secs(300)));
+        notifier.heartbeat(Utc::now());
+        notifier.heartbeat(Utc::now());
+        for _ in 0..2 {
+            let body: serde_json::Value =
+                serde_json::from_str(&bodies.recv().await.unwrap()).unwrap();
+            assert_eq!(body, serde_json::json!({"status": "ok"}));
+        }
+    }
 }
