@@ -9,7 +9,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use chrono::Utc;
 
@@ -122,7 +121,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         }
         Err(error) => Err(Failure::new(format!("{shown}: {error}")).with_hint(format!(
             "the clock gives each request {}s; check the URL's host and that it is reachable",
-            Duration::as_secs(&deliver::REQUEST_TIMEOUT)
+            deliver::REQUEST_TIMEOUT.as_secs()
         ))),
     }
 }

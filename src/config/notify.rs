@@ -412,7 +412,11 @@ impl<'a> Checker<'a> {
                     return None;
                 }
                 if literal && (key == "secret" || template::looks_secret(&text)) {
-                    let name = format!("{}_URL", key.to_ascii_uppercase());
+                    let name = match key {
+                        "secret" => "ALERT_SECRET".to_owned(),
+                        "dsn" => "SENTRY_DSN".to_owned(),
+                        _ => format!("{}_URL", key.to_ascii_uppercase()),
+                    };
                     self.warning(
                         &value.span,
                         format!("{key}: this value looks like a credential, written into clock.yml"),
