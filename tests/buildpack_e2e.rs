@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use buildpack_support::{build_dir_from, run, script, transcript, write_script};
+use buildpack_support::{build_dir_from, run, script, seed_registry, transcript, write_script};
 
 /// The longest the test waits for the clock to run its every-second job, or to stop after
 /// SIGTERM: a failsafe against hanging, not a measurement.
@@ -32,8 +32,9 @@ struct Builder {
 
 impl Builder {
     fn new() -> Builder {
+        // The cache's heroku-clock/ is buildpack_support::shared_cargo_dir(), which the
+        // Cloud Native buildpack's end-to-end test builds in too.
         let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("buildpack-cache");
-        std::fs::create_dir_all(cache.join("heroku-clock/cargo")).expect("create cache");
         seed_registry(&cache.join("heroku-clock/cargo"));
         // Force this run's first compile through cargo, whatever an earlier run left.
         let _ = std::fs::remove_file(cache.join("heroku-clock/bin/stamp"));
@@ -91,24 +92,6 @@ fn real_cargo() -> PathBuf {
         .map(|dir| dir.join("cargo"))
         .find(|candidate| candidate.is_file())
         .expect("cargo on PATH")
-}
-
-/// Points the cache's cargo registry at this machine's, which already holds every crate
-/// the lock file names (they were needed to build this test), so the build runs offline.
-fn seed_registry(cargo_home: &Path) {
-    let link = cargo_home.join("registry");
-    if link.exists() {
-        return;
-    }
-    let home_cargo = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").expect("HOME")).join(".cargo"));
-    let registry = home_cargo.join("registry");
-    assert!(
-        registry.is_dir(),
-        "no cargo registry at {registry:?} to build offline from"
-    );
-    std::os::unix::fs::symlink(&registry, &link).expect("link the registry");
 }
 
 #[test]

@@ -370,7 +370,7 @@ fn wait_reports_a_crashed_clock_with_the_logs_hint() {
     let out = Sandbox::new(&server).clockctl(&["scale", "--wait"]);
     out.expect_code(1);
     out.stderr_has("error: clock.1 on clock-demo crashed");
-    out.stderr_has("heroku logs --tail --dyno clock --app clock-demo");
+    out.stderr_has("heroku logs --tail --process-type clock --app clock-demo");
     server.assert_schema_followed();
 }
 

@@ -121,6 +121,11 @@ fn bad_cron_token_is_underlined_inside_the_quotes() {
 }
 
 #[test]
+fn a_year_as_sixth_cron_field_says_years_are_not_supported() {
+    check("validate_cron_year_field", &[], 1, true);
+}
+
+#[test]
 fn tabs_for_indentation_are_an_error() {
     check("validate_tabs", &[], 1, true);
 }

@@ -27,11 +27,17 @@ build::is_cached() {
 		[[ "$(cat -- "$bin_dir/stamp")" == "$stamp" ]]
 }
 
-# Builds the binaries from SOURCE_DIR with cargo, keeping cargo's state under CACHE_DIR,
-# then copies them into BIN_DIR with STAMP. The stamp is written last, so a build that
-# stops halfway is never mistaken for a finished one.
-build::compile() {
-	local source_dir="$1" cache_dir="$2" bin_dir="$3" stamp="$4"
+# Builds the binaries from SOURCE_DIR with cargo, keeping cargo's home and target directory
+# under CACHE_DIR (exported as CARGO_HOME and CARGO_TARGET_DIR, so the binaries end up in
+# $CARGO_TARGET_DIR/release). Nothing is written into SOURCE_DIR. Stops the build if cargo
+# fails.
+#
+# HEROKU_CLOCK_CARGO_DIR, when set, replaces CACHE_DIR here. It exists for the buildpack's
+# own tests and is not meant for apps: cargo's fingerprints name the path of every crate's
+# source under CARGO_HOME, so the classic and the Cloud Native end-to-end tests point both
+# buildpacks at one directory to compile the release binaries once, not once each.
+build::run_cargo() {
+	local source_dir="$1" cache_dir="${HEROKU_CLOCK_CARGO_DIR:-$2}"
 	export CARGO_HOME="$cache_dir/cargo"
 	export CARGO_TARGET_DIR="$cache_dir/target"
 	# One "Downloaded" line per crate is noise in a build log; the "Compiling" lines show
@@ -44,6 +50,14 @@ build::compile() {
 			"buildpack's maintainers, and pin an earlier version of the buildpack meanwhile."
 		exit 1
 	fi
+}
+
+# Builds the binaries from SOURCE_DIR (build::run_cargo), then copies them into BIN_DIR
+# with STAMP. The stamp is written last, so a build that stops halfway is never mistaken
+# for a finished one.
+build::compile() {
+	local source_dir="$1" cache_dir="$2" bin_dir="$3" stamp="$4"
+	build::run_cargo "$source_dir" "$cache_dir"
 	rm -f -- "$bin_dir/stamp"
 	mkdir -p "$bin_dir"
 	cp -- "$CARGO_TARGET_DIR/release/clock" "$CARGO_TARGET_DIR/release/clockctl" "$bin_dir/"

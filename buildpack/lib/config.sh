@@ -12,13 +12,14 @@ config::read_env_var() {
 }
 
 # Prints the clock.yml path relative to the app's root, given CLOCK_CONFIG's value (which
-# may be empty). A value under /app/ (where the slug runs) names the same file in the
-# build directory. Fails for any other absolute path: the build cannot see it.
+# may be empty). A value under APP_ROOT/ (where the app runs: /app on Cedar, the default,
+# and /workspace on Fir) names the same file in the build directory. Fails for any other
+# absolute path: the build cannot see it.
 config::relative_path() {
-	local value="$1"
+	local value="$1" app_root="${2:-/app}"
 	case "$value" in
 	"") echo "clock.yml" ;;
-	/app/*) echo "${value#/app/}" ;;
+	"$app_root"/*) echo "${value#"$app_root"/}" ;;
 	/*) return 1 ;;
 	*) echo "$value" ;;
 	esac

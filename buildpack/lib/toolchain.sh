@@ -11,6 +11,29 @@
 # HEROKU_CLOCK_FORCE_RUSTUP=1 ignores a cargo on PATH; HEROKU_CLOCK_RUSTUP_URL and
 # HEROKU_CLOCK_RUSTUP_SHA256 replace the pinned download and its checksum.
 
+# Points RUSTUP_INIT_URL and RUSTUP_INIT_SHA256 at the pinned rustup-init for RUST_ARCH
+# (x86_64 or aarch64, as toolchain::rust_arch prints it). The classic build keeps the
+# x86_64 pin that toolchain.env sets; the Cloud Native Buildpack calls this for its target.
+toolchain::select_host() {
+	local rust_arch="$1"
+	RUSTUP_INIT_URL="https://static.rust-lang.org/rustup/archive/${RUSTUP_VERSION}/${rust_arch}-unknown-linux-gnu/rustup-init"
+	case "$rust_arch" in
+	x86_64) RUSTUP_INIT_SHA256="$RUSTUP_INIT_SHA256_X86_64" ;;
+	aarch64) RUSTUP_INIT_SHA256="$RUSTUP_INIT_SHA256_AARCH64" ;;
+	*) return 1 ;;
+	esac
+}
+
+# Prints Rust's name for a CNB target architecture (CNB_TARGET_ARCH, Go's names: amd64,
+# arm64). Fails for any architecture the buildpack has no pinned rustup-init for.
+toolchain::rust_arch() {
+	case "$1" in
+	amd64) echo "x86_64" ;;
+	arm64) echo "aarch64" ;;
+	*) return 1 ;;
+	esac
+}
+
 # Makes `cargo` runnable, installing the pinned toolchain under TOOLCHAINS_DIR when needed.
 # Expects RUST_VERSION, RUSTUP_VERSION, RUSTUP_INIT_URL and RUSTUP_INIT_SHA256 (the pin).
 toolchain::ensure() {

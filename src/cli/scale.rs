@@ -26,7 +26,8 @@ pub struct Args {
     /// How many clock dynos: 1 runs the clock, 0 stops it. Never more than 1.
     #[arg(long, short = 'q', default_value_t = 1, value_name = "N")]
     quantity: u32,
-    /// The dyno size, e.g. basic, standard-1X, standard-2X (default: leave it as it is).
+    /// The dyno size: on Cedar e.g. basic, standard-1X, standard-2X; on Fir e.g.
+    /// dyno-1c-0.5gb, dyno-2c-1gb (default: leave it as it is).
     #[arg(long, short = 's', value_name = "SIZE")]
     size: Option<String>,
     /// Wait until the clock dyno is up (or stopped, for --quantity 0).
@@ -150,9 +151,8 @@ async fn wait_for_clock(
             .collect();
         if let Some(crashed) = clocks.iter().find(|d| d.state == "crashed") {
             return Err(
-                Failure::new(format!("{} on {app} crashed", visible(&crashed.name))).with_hint(
-                    format!("read its output with `heroku logs --tail --dyno clock --app {app}`"),
-                ),
+                Failure::new(format!("{} on {app} crashed", visible(&crashed.name)))
+                    .with_hint(format!("read its output with `{}`", logs_command(app))),
             );
         }
         if update.quantity == 0 {
@@ -190,12 +190,25 @@ async fn wait_for_clock(
     };
     Err(Failure::new(format!(
         "the clock on {app} was not {} after {}s ({last_seen})",
-        if update.quantity == 0 { "stopped" } else { "up" },
+        if update.quantity == 0 {
+            "stopped"
+        } else {
+            "up"
+        },
         limit.as_secs()
     ))
     .with_hint(format!(
-        "see what it is doing with `heroku ps --app {app}` and `heroku logs --tail --dyno clock --app {app}`, or wait longer with --timeout"
+        "see what it is doing with `heroku ps --app {app}` and `{}`, or wait longer with --timeout",
+        logs_command(app)
     )))
+}
+
+/// The command that shows the clock's logs, on both of Heroku's generations. `--dyno
+/// clock` is a Cedar-only shorthand: on Fir `--dyno` takes a full dyno name (such as
+/// `clock-6d4f8b7c9-x2k7q`), while `--process-type` filters by type on both
+/// (heroku/cli src/commands/logs.ts).
+fn logs_command(app: &str) -> String {
+    format!("heroku logs --tail --process-type clock --app {app}")
 }
 
 #[cfg(test)]

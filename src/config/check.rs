@@ -398,7 +398,7 @@ impl Checker<'_> {
         };
         match when::to_instant(edge.value, tz) {
             Ok(instant) => Some(Some(instant)),
-            Err(()) => {
+            Err(skipped) => {
                 self.error(
                     &edge.span,
                     format!(
@@ -406,7 +406,10 @@ impl Checker<'_> {
                         when::format(edge.value),
                         tz.name()
                     ),
-                    Some("pick a time outside the skipped hour, or give an offset".into()),
+                    Some(format!(
+                        "that day the clocks skip {}; pick a time outside it, or give an offset",
+                        when::format_span(skipped.skipped)
+                    )),
                 );
                 None
             }

@@ -65,8 +65,12 @@ impl LineSplitter {
             if !self.dropping {
                 let room = self.max - self.current.len();
                 if part.len() > room {
-                    let cut = char_boundary(part, room);
-                    self.current.extend_from_slice(&part[..cut]);
+                    // Look at the whole line, not just this chunk: the character the cap
+                    // falls in may have started in an earlier chunk. One byte past the cap
+                    // is enough to tell whether the cut would split it.
+                    self.current.extend_from_slice(&part[..room + 1]);
+                    let cut = char_boundary(&self.current, self.max);
+                    self.current.truncate(cut);
                     lines.push(Line {
                         bytes: std::mem::take(&mut self.current),
                         truncated: true,
@@ -175,6 +179,21 @@ mod tests {
             }
             assert_eq!(got, case.expected, "chunks {:?}", case.chunks);
             assert_eq!(splitter.finish(), case.last, "last of {:?}", case.chunks);
+        }
+    }
+
+    #[test]
+    fn a_cut_never_splits_a_character_that_began_in_an_earlier_chunk() {
+        // "€" is 3 bytes (E2 82 AC); with a cap of 4 after "ab", the cap falls inside it
+        // whichever way the chunks split the character.
+        let bytes = "ab€cd\n".as_bytes();
+        for split in 1..bytes.len() {
+            let mut splitter = LineSplitter::with_max(4);
+            let mut lines = splitter.push(&bytes[..split]);
+            lines.extend(splitter.push(&bytes[split..]));
+            assert_eq!(lines.len(), 1, "split at {split}");
+            assert_eq!(lines[0].bytes, b"ab", "split at {split}: {:?}", lines[0]);
+            assert!(lines[0].truncated, "split at {split}");
         }
     }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::Timelike;
 
-use super::cron::{CronExpr, Fields};
+use super::cron::{CronExpr, DayFields, Fields};
 use super::{AtTime, JobSchedule, Schedule};
 
 const WEEKDAYS: [&str; 7] = [
@@ -130,7 +130,7 @@ fn plural(n: u64, unit: &str) -> String {
 fn describe_cron(expr: &CronExpr) -> String {
     let f = expr.fields();
     let mut parts = vec![time_words(f)];
-    if let Some(days) = day_words(f) {
+    if let Some(days) = day_words(&f.days) {
         parts.push(days);
     }
     let months = bits(u64::from(f.months), 1, 12);
@@ -261,7 +261,7 @@ fn contiguous(values: &[u32]) -> bool {
     }
 }
 
-fn day_words(f: &Fields) -> Option<String> {
+fn day_words(f: &DayFields) -> Option<String> {
     let dom_values = bits(u64::from(f.dom), 1, 31);
     let dom_plain_all = dom_values.len() == 31;
     let dom_special = f.dom_last != 0 || f.dom_nearest_weekday != 0 || f.dom_last_weekday;
@@ -288,7 +288,7 @@ fn day_words(f: &Fields) -> Option<String> {
     }
 }
 
-fn dom_words(f: &Fields, values: &[u32]) -> String {
+fn dom_words(f: &DayFields, values: &[u32]) -> String {
     let mut parts = Vec::new();
     if !values.is_empty() {
         if even_step_from(values, 1, 31) == Some(2) {
@@ -328,7 +328,7 @@ fn even_step_from(values: &[u32], lo: u32, hi: u32) -> Option<u32> {
     (step > 1 && expected == values).then_some(step)
 }
 
-fn dow_words(f: &Fields, values: &[u32]) -> String {
+fn dow_words(f: &DayFields, values: &[u32]) -> String {
     let mut parts = Vec::new();
     if !values.is_empty() {
         let weekdays = values == [1, 2, 3, 4, 5];

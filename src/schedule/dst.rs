@@ -1,13 +1,17 @@
 //! Facts about a zone's clock: which instants a wall time names (none, one or two),
 //! the offset at an instant, and where the offset changes. Nothing here knows about
-//! schedules; `timeline`, `at` and the DST-trap report build on it.
+//! schedules; `timeline`, `at` and the DST-trap report build on it, and config reads
+//! `start:`/`end:` wall times and classifies `at:` ones with [`resolve`] (re-exported as
+//! `schedule::resolve_wall`), so every wall time in the crate is read by this one resolver.
 
 use chrono::{DateTime, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc};
 use chrono_tz::{GapInfo, Tz};
 
+use super::WallSpan;
+
 /// The instants a wall time names in a zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Resolved {
+pub enum Resolved {
     /// An ordinary wall time.
     Single(DateTime<Utc>),
     /// Fall back: the wall time happens twice; `first` < `second`.
@@ -16,10 +20,12 @@ pub(crate) enum Resolved {
         second: DateTime<Utc>,
     },
     /// Spring forward: the wall time is skipped. `transition` is the first instant after
-    /// the jump; `offset_before` the offset (seconds east of UTC) just before it.
+    /// the jump; `offset_before` the offset (seconds east of UTC) just before it; `skipped`
+    /// every wall time the jump skips.
     Gap {
         transition: DateTime<Utc>,
         offset_before: i32,
+        skipped: WallSpan,
     },
 }
 
@@ -55,15 +61,11 @@ pub(crate) fn offset_at(tz: Tz, t: DateTime<Utc>) -> i32 {
 /// The wall time in `tz` at `t`.
 #[inline]
 pub(crate) fn wall_at(tz: Tz, t: DateTime<Utc>) -> NaiveDateTime {
-    let utc = t.naive_utc();
-    // Only overflows at the very ends of chrono's range (year ±262143), where the UTC
-    // reading is as good an answer as any.
-    utc.checked_add_signed(TimeDelta::seconds(i64::from(offset_at(tz, t))))
-        .unwrap_or(utc)
+    shifted(t, offset_at(tz, t))
 }
 
 /// The instants `wall` names in `tz`.
-pub(crate) fn resolve(tz: Tz, wall: NaiveDateTime) -> Resolved {
+pub fn resolve(tz: Tz, wall: NaiveDateTime) -> Resolved {
     match tz.from_local_datetime(&wall) {
         chrono::LocalResult::Single(t) => Resolved::Single(t.with_timezone(&Utc)),
         chrono::LocalResult::Ambiguous(a, b) => {
@@ -79,12 +81,26 @@ pub(crate) fn resolve(tz: Tz, wall: NaiveDateTime) -> Resolved {
                 .checked_sub_signed(TimeDelta::seconds(1))
                 .unwrap_or(transition);
             let offset_before = offset_at(tz, just_before);
+            let skipped = WallSpan {
+                start: shifted(transition, offset_before),
+                end: wall_at(tz, transition),
+            };
             Resolved::Gap {
                 transition,
                 offset_before,
+                skipped,
             }
         }
     }
+}
+
+#[inline]
+/// The UTC reading of `t` moved by `offset` seconds (the UTC reading itself at the very
+/// ends of chrono's range).
+pub(crate) fn shifted(t: DateTime<Utc>, offset: i32) -> NaiveDateTime {
+    let utc = t.naive_utc();
+    utc.checked_add_signed(TimeDelta::seconds(i64::from(offset)))
+        .unwrap_or(utc)
 }
 
 /// The first instant after the gap that swallows `wall`.

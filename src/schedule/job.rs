@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::dst;
 use super::{
     AtTime, DstNote, DstTrap, DstTrapKind, Fire, JobSchedule, MAX_EVERY, MIN_EVERY, Schedule,
-    ScheduleError, at, describe, every, timeline,
+    ScheduleError, WallSpan, at, describe, every, timeline,
 };
 
 impl JobSchedule {
@@ -181,6 +181,7 @@ impl JobSchedule {
             let (Some(start), Some(end)) = (shifted(low), shifted(high)) else {
                 continue;
             };
+            let span = WallSpan { start, end };
             match &self.schedule {
                 Schedule::Cron(expr) => {
                     let mut cursor = start
@@ -190,12 +191,16 @@ impl JobSchedule {
                         if wall >= end || out.len() >= MAX_TRAPS {
                             break;
                         }
-                        out.push(DstTrap { wall, kind });
+                        out.push(DstTrap { wall, kind, span });
                         cursor = wall;
                     }
                 }
                 Schedule::At(AtTime::Local(wall)) if (start..end).contains(wall) => {
-                    out.push(DstTrap { wall: *wall, kind });
+                    out.push(DstTrap {
+                        wall: *wall,
+                        kind,
+                        span,
+                    });
                 }
                 _ => {}
             }
@@ -214,3 +219,6 @@ mod tests;
 
 #[cfg(test)]
 mod props;
+
+#[cfg(test)]
+mod reference;

@@ -18,6 +18,7 @@ mod job;
 mod timeline;
 
 pub use cron::{CronError, CronExpr, CronWarning};
+pub use dst::{Resolved, resolve as resolve_wall};
 pub use jitter::stable_jitter;
 
 use std::time::Duration;
@@ -111,6 +112,17 @@ pub struct DstTrap {
     /// The wall time named by the schedule that is skipped or repeated.
     pub wall: NaiveDateTime,
     pub kind: DstTrapKind,
+    /// Every wall time that change skips or repeats, `wall` among them.
+    pub span: WallSpan,
+}
+
+/// The wall times one DST change skips or repeats: from `start` up to, not including,
+/// `end`. New York's spring-forward skips 02:00 to 03:00; America/Santiago's skips 00:00
+/// to 01:00, and its fall-back repeats 23:00 to 24:00 (`end` is the next midnight).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WallSpan {
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

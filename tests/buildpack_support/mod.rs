@@ -103,6 +103,40 @@ pub fn sha256_of(path: &Path) -> String {
         .to_string()
 }
 
+/// Where the end-to-end tests of both buildpacks keep cargo's home and target directory:
+/// one place, so that a test run compiles the release binaries once. Cargo's fingerprints
+/// name the path of each crate's source under CARGO_HOME, so sharing the target directory
+/// alone would not do; the classic build puts both here by itself (its cache is
+/// `$CARGO_TARGET_TMPDIR/buildpack-cache`), the Cloud Native one through
+/// HEROKU_CLOCK_CARGO_DIR.
+pub fn shared_cargo_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("buildpack-cache/heroku-clock")
+}
+
+/// Points the cargo registry of CARGO_HOME `cargo_home` at this machine's, which already
+/// holds every crate the lock file names (they were needed to build this test), so the
+/// build runs offline. Two test binaries may do this at once: whichever links first wins.
+pub fn seed_registry(cargo_home: &Path) {
+    std::fs::create_dir_all(cargo_home).expect("create CARGO_HOME");
+    let link = cargo_home.join("registry");
+    if link.exists() {
+        return;
+    }
+    let home_cargo = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").expect("HOME")).join(".cargo"));
+    let registry = home_cargo.join("registry");
+    assert!(
+        registry.is_dir(),
+        "no cargo registry at {registry:?} to build offline from"
+    );
+    match std::os::unix::fs::symlink(&registry, &link) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => panic!("link the registry at {link:?}: {e}"),
+    }
+}
+
 /// The names of the entries in `dir` (empty when it does not exist), sorted.
 pub fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)

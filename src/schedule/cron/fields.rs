@@ -16,24 +16,8 @@ pub(crate) struct Fields {
     pub hours: u32,
     /// Bits 1..=12.
     pub months: u32,
-    /// Plain day-of-month values, bits 1..=31.
-    pub dom: u32,
-    /// Bit n set: `L-n` (the day n days before the last; `L` is `L-0`).
-    pub dom_last: u32,
-    /// Bit n set: `nW`, the weekday nearest to day n inside the month.
-    pub dom_nearest_weekday: u32,
-    /// `LW`: the last weekday (Monday to Friday) of the month.
-    pub dom_last_weekday: bool,
-    /// Plain day-of-week values, bits 0..=6 (Sunday = 0).
-    pub dow: u32,
-    /// Weekday bits with `L`: the last such weekday of the month (`5L`).
-    pub dow_last: u32,
-    /// Per weekday, bit k (1..=5) set for `#k`: the k-th such weekday of the month.
-    pub dow_nth: [u8; 7],
-    /// Debian's DOM_STAR: the day-of-month field begins with `*` (or is `?`).
-    pub dom_star: bool,
-    /// Debian's DOW_STAR: the day-of-week field begins with `*` (or is `?`).
-    pub dow_star: bool,
+    /// The day-of-month and day-of-week fields, as the parser collected them.
+    pub days: DayFields,
     /// Written with a leading seconds field.
     pub has_seconds: bool,
     /// Five fields whose minute and hour fields both name fixed values (neither begins
@@ -62,15 +46,7 @@ impl Fields {
             minutes,
             hours,
             months,
-            dom: days.dom,
-            dom_last: days.dom_last,
-            dom_nearest_weekday: days.dom_nearest_weekday,
-            dom_last_weekday: days.dom_last_weekday,
-            dow: days.dow,
-            dow_last: days.dow_last,
-            dow_nth: days.dow_nth,
-            dom_star: days.dom_star,
-            dow_star: days.dow_star,
+            days,
             has_seconds,
             fixed_time,
             day_table: [[0; 4]; 7],
@@ -78,7 +54,7 @@ impl Fields {
         for first in 0..7u32 {
             for len in 28..=31u32 {
                 fields.day_table[first as usize][(len - 28) as usize] =
-                    fields.compute_day_mask(first, len);
+                    days.compute_day_mask(first, len);
             }
         }
         fields
@@ -97,6 +73,54 @@ impl Fields {
         self.day_table[first as usize][(len - 28) as usize]
     }
 
+    /// Whether any month this expression names has a matching day in some year. The
+    /// Gregorian calendar repeats every 400 years and in that cycle every month starts on
+    /// every weekday (February on every weekday in both leap and common years), so checking
+    /// the month shapes is exact.
+    pub(crate) fn fires_ever(&self) -> bool {
+        (1..=12u32).any(|m| self.fires_in_month(m))
+    }
+
+    /// Whether month `m` (1-12) is selected and has a matching day in some year.
+    pub(crate) fn fires_in_month(&self, m: u32) -> bool {
+        if self.months & (1 << m) == 0 {
+            return false;
+        }
+        let lens: &[u32] = match m {
+            2 => &[28, 29],
+            4 | 6 | 9 | 11 => &[30],
+            _ => &[31],
+        };
+        lens.iter()
+            .any(|&len| (0..7).any(|first| self.day_mask_for_shape(first, len) != 0))
+    }
+}
+
+/// The day-field part of an expression, as the parser collects it: the plain values, the
+/// `L`/`W`/`#` extensions and Debian's star flags.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct DayFields {
+    /// Plain day-of-month values, bits 1..=31.
+    pub dom: u32,
+    /// Bit n set: `L-n` (the day n days before the last; `L` is `L-0`).
+    pub dom_last: u32,
+    /// Bit n set: `nW`, the weekday nearest to day n inside the month.
+    pub dom_nearest_weekday: u32,
+    /// `LW`: the last weekday (Monday to Friday) of the month.
+    pub dom_last_weekday: bool,
+    /// Plain day-of-week values, bits 0..=6 (Sunday = 0).
+    pub dow: u32,
+    /// Weekday bits with `L`: the last such weekday of the month (`5L`).
+    pub dow_last: u32,
+    /// Per weekday, bit k (1..=5) set for `#k`: the k-th such weekday of the month.
+    pub dow_nth: [u8; 7],
+    /// Debian's DOM_STAR: the day-of-month field begins with `*` (or is `?`).
+    pub dom_star: bool,
+    /// Debian's DOW_STAR: the day-of-week field begins with `*` (or is `?`).
+    pub dow_star: bool,
+}
+
+impl DayFields {
     /// Bit operations per weekday rather than a loop per day: parsing builds 28 of
     /// these, and config parses thousands of expressions.
     fn compute_day_mask(&self, first: u32, len: u32) -> u32 {
@@ -150,42 +174,6 @@ impl Fields {
             dom | dow
         }
     }
-
-    /// Whether any month this expression names has a matching day in some year. The
-    /// Gregorian calendar repeats every 400 years and in that cycle every month starts on
-    /// every weekday (February on every weekday in both leap and common years), so checking
-    /// the month shapes is exact.
-    pub(crate) fn fires_ever(&self) -> bool {
-        (1..=12u32).any(|m| self.fires_in_month(m))
-    }
-
-    /// Whether month `m` (1-12) is selected and has a matching day in some year.
-    pub(crate) fn fires_in_month(&self, m: u32) -> bool {
-        if self.months & (1 << m) == 0 {
-            return false;
-        }
-        let lens: &[u32] = match m {
-            2 => &[28, 29],
-            4 | 6 | 9 | 11 => &[30],
-            _ => &[31],
-        };
-        lens.iter()
-            .any(|&len| (0..7).any(|first| self.day_mask_for_shape(first, len) != 0))
-    }
-}
-
-/// The day-field part of an expression, as the parser collects it.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct DayFields {
-    pub dom: u32,
-    pub dom_last: u32,
-    pub dom_nearest_weekday: u32,
-    pub dom_last_weekday: bool,
-    pub dow: u32,
-    pub dow_last: u32,
-    pub dow_nth: [u8; 7],
-    pub dom_star: bool,
-    pub dow_star: bool,
 }
 
 /// `nW`: the weekday nearest to day `n` without leaving the month (Quartz's rule: a
@@ -234,7 +222,7 @@ mod tests {
 
     /// The day rules evaluated one day at a time with chrono's calendar: an independent
     /// oracle for the bit tricks of `compute_day_mask`.
-    fn oracle(f: &Fields, date: NaiveDate) -> bool {
+    fn oracle(f: &DayFields, date: NaiveDate) -> bool {
         let len = date.with_day(1).map_or(31, |first| {
             (28..=31)
                 .rev()
@@ -297,7 +285,7 @@ mod tests {
                 let f = expr.fields();
                 let mut date = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
                 while date.year() < 2029 {
-                    let expected = oracle(f, date);
+                    let expected = oracle(&f.days, date);
                     let got = f.day_mask(date.year(), date.month()) & (1 << date.day()) != 0;
                     assert_eq!(got, expected, "`{text}` on {date}");
                     date = date.succ_opt().expect("date");

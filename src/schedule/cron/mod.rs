@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 
 use chrono::NaiveDateTime;
 
-pub(crate) use fields::Fields;
+pub(crate) use fields::{DayFields, Fields};
 
 /// A parsed cron expression (5 fields, 6 with seconds, or a `@macro`).
 #[derive(Debug, Clone)]

@@ -146,6 +146,25 @@ fn parse_fields(text: &str) -> Result<(Fields, Vec<CronWarning>), CronError> {
         }
     };
 
+    if let [.., (start, last)] = tokens[..]
+        && kinds.len() == 6
+        && looks_like_year(last)
+    {
+        // `0 0 1 1 * 2027`: the Quartz/AWS seven-field habit with the seconds left out.
+        // Read as seconds-first, the year would be reported as a day of the week.
+        return Err(error(
+            start,
+            last,
+            format!("\"{last}\" looks like a year, and a year field is not supported"),
+            Some(
+                "six fields mean a leading seconds field (second minute hour day-of-month \
+                 month day-of-week); remove the year, and use `start:` and `end:` to keep \
+                 the runs inside a year, or `at:` for a single run"
+                    .into(),
+            ),
+        ));
+    }
+
     let mut bits = [0u64; 6];
     let mut days = DayFields::default();
     let mut warnings = Vec::new();
@@ -242,6 +261,13 @@ fn skipped_months_warning(fields: &Fields, start: usize, dom_text: &str) -> Opti
         ),
         hint: Some("for the last day of every month, use `L`".into()),
     })
+}
+
+/// A day-of-week field that can only be a year: numbers (in a list or range) of four
+/// digits, which no field allows.
+fn looks_like_year(field: &str) -> bool {
+    let mut numbers = field.split([',', '-', '/']);
+    numbers.all(|n| n.len() == 4 && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn capitalize(word: &str) -> String {

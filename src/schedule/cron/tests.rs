@@ -30,6 +30,43 @@ fn errors_point_at_the_token_and_say_what_is_allowed() {
                 Some("e.g. \"*/5 * * * *\" runs every 5 minutes"),
             ),
         ),
+        // Six fields whose last looks like a year: the seven-field habit without seconds.
+        (
+            "0 0 1 1 * 2027",
+            (
+                10,
+                14,
+                "\"2027\" looks like a year, and a year field is not supported",
+                Some(
+                    "six fields mean a leading seconds field (second minute hour day-of-month \
+                     month day-of-week); remove the year, and use `start:` and `end:` to keep \
+                     the runs inside a year, or `at:` for a single run",
+                ),
+            ),
+        ),
+        (
+            "0 9 31 12 * 2027-2028",
+            (
+                12,
+                21,
+                "\"2027-2028\" looks like a year, and a year field is not supported",
+                Some(
+                    "six fields mean a leading seconds field (second minute hour day-of-month \
+                     month day-of-week); remove the year, and use `start:` and `end:` to keep \
+                     the runs inside a year, or `at:` for a single run",
+                ),
+            ),
+        ),
+        // A day of the week that is merely too large is still just out of range.
+        (
+            "0 0 1 1 * 8",
+            (
+                10,
+                11,
+                "day-of-week 8 is out of range 0-7",
+                Some("0 and 7 are both Sunday"),
+            ),
+        ),
         (
             "0 0 * * * * 2026",
             (

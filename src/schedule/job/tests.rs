@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::schedule::{
-    AtTime, CronExpr, DstNote, DstTrap, DstTrapKind, JobSchedule, Schedule, ScheduleError,
+    AtTime, CronExpr, DstNote, DstTrap, DstTrapKind, JobSchedule, Schedule, ScheduleError, WallSpan,
 };
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -1054,49 +1054,107 @@ fn describe_in_plain_words() {
 fn dst_traps_name_skipped_and_repeated_times() {
     let from = t("2026-01-01T00:00:00Z");
     let year = Duration::from_secs(365 * 86_400);
+    let trap = |at: &str, kind, start: &str, end: &str| DstTrap {
+        wall: wall(at),
+        kind,
+        span: WallSpan {
+            start: wall(start),
+            end: wall(end),
+        },
+    };
+    use DstTrapKind::{Gap, Repeat};
     // {schedule, expected traps}
     let cases = [
         (
             cron("30 2 * * *", "America/New_York"),
-            vec![DstTrap {
-                wall: wall("2026-03-08T02:30:00"),
-                kind: DstTrapKind::Gap,
-            }],
+            vec![trap(
+                "2026-03-08T02:30:00",
+                Gap,
+                "2026-03-08T02:00:00",
+                "2026-03-08T03:00:00",
+            )],
         ),
         (
             cron("30 1 * * *", "America/New_York"),
-            vec![DstTrap {
-                wall: wall("2026-11-01T01:30:00"),
-                kind: DstTrapKind::Repeat,
-            }],
+            vec![trap(
+                "2026-11-01T01:30:00",
+                Repeat,
+                "2026-11-01T01:00:00",
+                "2026-11-01T02:00:00",
+            )],
         ),
         (cron("0 17 * * *", "America/New_York"), vec![]),
         // Elapsed-time schedules have no traps: they simply follow the clock.
         (cron("*/30 * * * *", "America/New_York"), vec![]),
         (cron("30 2 * * *", "UTC"), vec![]),
+        // Lord Howe moves by half an hour, at 02:00 both ways.
         (
             cron("15 2 * * *", "Australia/Lord_Howe"),
-            vec![DstTrap {
-                wall: wall("2026-10-04T02:15:00"),
-                kind: DstTrapKind::Gap,
-            }],
+            vec![trap(
+                "2026-10-04T02:15:00",
+                Gap,
+                "2026-10-04T02:00:00",
+                "2026-10-04T02:30:00",
+            )],
         ),
         (
             cron("45 1 * * *", "Australia/Lord_Howe"),
-            vec![DstTrap {
-                wall: wall("2026-04-05T01:45:00"),
-                kind: DstTrapKind::Repeat,
-            }],
+            vec![trap(
+                "2026-04-05T01:45:00",
+                Repeat,
+                "2026-04-05T01:30:00",
+                "2026-04-05T02:00:00",
+            )],
+        ),
+        // Santiago changes at midnight: it skips 00:00-01:00 in September and repeats
+        // 23:00-24:00 (Saturday evening) in April.
+        (
+            cron("30 0 * * *", "America/Santiago"),
+            vec![trap(
+                "2026-09-06T00:30:00",
+                Gap,
+                "2026-09-06T00:00:00",
+                "2026-09-06T01:00:00",
+            )],
+        ),
+        (
+            cron("30 23 * * *", "America/Santiago"),
+            vec![trap(
+                "2026-04-04T23:30:00",
+                Repeat,
+                "2026-04-04T23:00:00",
+                "2026-04-05T00:00:00",
+            )],
+        ),
+        // London changes at 01:00 both ways.
+        (
+            cron("30 1 * * *", "Europe/London"),
+            vec![
+                trap(
+                    "2026-03-29T01:30:00",
+                    Gap,
+                    "2026-03-29T01:00:00",
+                    "2026-03-29T02:00:00",
+                ),
+                trap(
+                    "2026-10-25T01:30:00",
+                    Repeat,
+                    "2026-10-25T01:00:00",
+                    "2026-10-25T02:00:00",
+                ),
+            ],
         ),
         (
             plain(
                 Schedule::At(AtTime::Local(wall("2026-03-08T02:30:00"))),
                 "America/New_York",
             ),
-            vec![DstTrap {
-                wall: wall("2026-03-08T02:30:00"),
-                kind: DstTrapKind::Gap,
-            }],
+            vec![trap(
+                "2026-03-08T02:30:00",
+                Gap,
+                "2026-03-08T02:00:00",
+                "2026-03-08T03:00:00",
+            )],
         ),
     ];
     for (s, expected) in cases {
@@ -1117,4 +1175,65 @@ fn dst_traps_name_skipped_and_repeated_times() {
         vec![],
         "a change after `end` is no trap"
     );
+}
+
+#[test]
+fn resolve_wall_names_the_instants_and_the_skipped_span() {
+    use crate::schedule::{Resolved, resolve_wall};
+    let ny = zone("America/New_York");
+    // {zone, wall time, expected}
+    let cases = [
+        (
+            ny,
+            "2026-07-01T12:00:00",
+            Resolved::Single(t("2026-07-01T16:00:00Z")),
+        ),
+        (
+            ny,
+            "2026-11-01T01:30:00",
+            Resolved::Repeat {
+                first: t("2026-11-01T05:30:00Z"),
+                second: t("2026-11-01T06:30:00Z"),
+            },
+        ),
+        (
+            ny,
+            "2026-03-08T02:30:00",
+            Resolved::Gap {
+                transition: t("2026-03-08T07:00:00Z"),
+                offset_before: -5 * 3600,
+                skipped: WallSpan {
+                    start: wall("2026-03-08T02:00:00"),
+                    end: wall("2026-03-08T03:00:00"),
+                },
+            },
+        ),
+        (
+            zone("America/Santiago"),
+            "2026-09-06T00:30:00",
+            Resolved::Gap {
+                transition: t("2026-09-06T04:00:00Z"),
+                offset_before: -4 * 3600,
+                skipped: WallSpan {
+                    start: wall("2026-09-06T00:00:00"),
+                    end: wall("2026-09-06T01:00:00"),
+                },
+            },
+        ),
+        (
+            zone("Australia/Lord_Howe"),
+            "2026-10-04T02:10:00",
+            Resolved::Gap {
+                transition: t("2026-10-03T15:30:00Z"),
+                offset_before: 10 * 3600 + 1800,
+                skipped: WallSpan {
+                    start: wall("2026-10-04T02:00:00"),
+                    end: wall("2026-10-04T02:30:00"),
+                },
+            },
+        ),
+    ];
+    for (tz, at, expected) in cases {
+        assert_eq!(resolve_wall(tz, wall(at)), expected, "{at} in {tz}");
+    }
 }
