@@ -297,7 +297,7 @@ fn a_hanging_endpoint_delays_no_job_and_no_shutdown() {
     let took = asked.elapsed();
     assert!(status.success(), "{status:?}");
     assert!(
-        lateness.iter().all(|&ms| ms < 250),
+        lateness.iter().all(|&ms| ms < 500),
         "every run started on time although each delivery hangs: {lateness:?}"
     );
     assert!(
