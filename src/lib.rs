@@ -18,4 +18,5 @@ pub mod notify;
 pub mod procfile;
 pub mod runtime;
 pub mod schedule;
+pub mod store;
 pub mod visible;

@@ -19,7 +19,6 @@ fn spec(command: &str) -> RunSpec {
         env: BTreeMap::new(),
         timeout: None,
         kill_grace: Duration::from_secs(5),
-        output: None,
     }
 }
 
@@ -278,13 +277,15 @@ async fn a_job_killed_by_a_signal_from_outside_is_a_failure() {
 
 #[tokio::test]
 async fn the_output_tail_keeps_the_last_lines_of_both_streams() {
-    let tail = heroku_clock::exec::OutputTail::default();
-    let mut spec = spec("for i in $(seq 1 3000); do echo \"out $i\"; done; echo 'last words' >&2");
-    spec.output = Some(tail.clone());
-    let (outcome, _) = run(spec).await;
+    let spec = spec("for i in $(seq 1 3000); do echo \"out $i\"; done; echo 'last words' >&2");
+    let handle = LocalExecutor.start(spec);
+    let tail = handle.output.clone();
+    let outcome = tokio::time::timeout(BOUND, handle.wait())
+        .await
+        .expect("the run did not end within the bound");
     assert_eq!(outcome.end, End::Exited(0));
-    let (text, cut) = tail.text();
-    assert!(cut, "3000 lines do not fit in the tail");
+    assert!(tail.cut(), "3000 lines do not fit in the tail");
+    let text = tail.text().expect("some output");
     assert!(
         text.len() <= heroku_clock::exec::TAIL_BYTES,
         "{} bytes",

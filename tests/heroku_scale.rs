@@ -524,3 +524,90 @@ fn wait_after_stopping_follows_the_dyno_until_it_is_gone() {
     out.stderr_has("waiting: clock.1 is up");
     server.assert_schema_followed();
 }
+
+const STORE_YML: &str =
+    "store:\n  postgres: $DATABASE_URL\njobs:\n  tick:\n    every: 1m\n    command: \"true\"\n";
+
+fn config_vars_path() -> String {
+    format!("/apps/{APP}/config-vars")
+}
+
+#[test]
+fn two_clocks_are_allowed_with_a_store_and_its_config_var() {
+    let server = FakeHeroku::start();
+    server.on(
+        "GET",
+        &config_vars_path(),
+        vec![Reply::ok(json!({
+            "DATABASE_URL": "postgres://u:CONFIG-VAR-SECRET@ec2.example.com:5432/db",
+            "OTHER": "value"
+        }))],
+    );
+    server.serve_formation(1, "Basic");
+    server.on_formation("PATCH", vec![Reply::ok(formation(2, "Basic"))]);
+    let sandbox = Sandbox::new(&server);
+    std::fs::write(sandbox.cwd.path().join("clock.yml"), STORE_YML).expect("write clock.yml");
+    // `clockctl scale 2`, as the docs write it, is the same as `--quantity 2`.
+    let out = sandbox.clockctl(&["scale", "2"]);
+    out.expect_code(0);
+    assert_eq!(
+        server.request_lines(),
+        [
+            format!("GET {}", config_vars_path()),
+            get_line(),
+            patch_line()
+        ]
+    );
+    assert_eq!(server.requests()[2].json(), json!({"quantity": 2}));
+    for text in [&out.stdout, &out.stderr] {
+        assert!(
+            !text.contains("CONFIG-VAR-SECRET"),
+            "a config var's value was printed:\n{text}"
+        );
+    }
+    server.assert_schema_followed();
+}
+
+#[test]
+fn two_clocks_are_refused_without_the_store_or_its_config_var() {
+    let server = FakeHeroku::start();
+    // No store: block: refused as for one clock, before anything is sent, saying what to add.
+    let sandbox = Sandbox::new(&server);
+    std::fs::write(
+        sandbox.cwd.path().join("clock.yml"),
+        "jobs:\n  tick:\n    every: 1m\n    command: \"true\"\n",
+    )
+    .expect("write clock.yml");
+    let out = sandbox.clockctl(&["scale", "--quantity", "2"]);
+    out.expect_code(2);
+    out.stderr_has("run every job twice");
+    out.stderr_has("store:");
+    server.assert_nothing_sent();
+
+    // A store: block, but the app lacks the variable: refused before the formation changes.
+    server.on(
+        "GET",
+        &config_vars_path(),
+        vec![Reply::ok(json!({"OTHER": "value"}))],
+    );
+    let sandbox = Sandbox::new(&server);
+    std::fs::write(sandbox.cwd.path().join("clock.yml"), STORE_YML).expect("write clock.yml");
+    let out = sandbox.clockctl(&["scale", "--quantity", "2"]);
+    out.expect_code(1);
+    out.stderr_has("has no config var DATABASE_URL");
+    out.stderr_has("heroku addons:create heroku-postgresql:essential-0");
+    assert_eq!(
+        server.request_lines(),
+        [format!("GET {}", config_vars_path())]
+    );
+    server.assert_schema_followed();
+}
+
+#[test]
+fn a_quantity_given_twice_is_a_usage_error() {
+    let server = FakeHeroku::start();
+    let out = Sandbox::new(&server).clockctl(&["scale", "1", "--quantity", "1"]);
+    out.expect_code(2);
+    out.stderr_has("--quantity");
+    server.assert_nothing_sent();
+}

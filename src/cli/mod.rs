@@ -8,9 +8,12 @@
 mod async_runtime;
 mod checked_config;
 pub mod clock;
+mod database;
+mod dynos;
 mod env_dir;
 #[cfg(test)]
 mod extreme_values;
+mod history;
 mod init;
 mod next;
 mod notify_cmd;
@@ -21,6 +24,7 @@ mod run;
 mod scale;
 mod signals;
 mod status;
+mod status_store;
 mod validate;
 
 use std::process::ExitCode;
@@ -49,6 +53,8 @@ enum Command {
     Status(status::Args),
     /// Send a test message through an alert channel and show what the endpoint answered.
     Notify(notify_cmd::Args),
+    /// List the runs the store remembers, newest first (needs a `store:` block).
+    History(history::Args),
     /// Write a starter clock.yml and the Procfile's clock entry into this app.
     Init(init::Args),
     /// Give the Procfile a `clock:` entry (used by the buildpack).
@@ -99,6 +105,7 @@ pub fn clockctl_main() -> ExitCode {
         Command::Scale(args) => scale::run(args),
         Command::Status(args) => status::run(args),
         Command::Notify(args) => notify_cmd::run(args),
+        Command::History(args) => history::run(args),
         Command::Init(args) => init::run(args),
         Command::Procfile(args) => procfile_cmd::run(args),
     };

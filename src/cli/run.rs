@@ -1,10 +1,13 @@
 //! `clockctl run JOB [FILE]`: run one job now, in the foreground, exactly as the clock
 //! would (same executor, environment, timeout and log lines), and exit with its code.
+//! With `--dyno`, or for a job with `run: dyno`, the run is a one-off dyno: its name is
+//! printed, it is followed to its end, and Ctrl-C stops it.
 //!
 //! Exit codes: the job's own exit code; 124 when it timed out (as GNU `timeout`); 128+N
 //! when a signal N ended it; 143 when Ctrl-C or SIGTERM stopped it; 127 when `bash` could
-//! not start; 125 when the run was lost track of; 1 for an invalid clock.yml; 2 for an
-//! unknown job or an unreadable file.
+//! not start (or a dyno could not be created); 125 when the run was lost track of (a
+//! dyno's end could not be learnt); 1 for an invalid clock.yml; 2 for an unknown job, an unreadable file, or a dyno run
+//! without a token or an app name.
 //! Retries are not attempted: one run, one answer.
 
 use std::path::PathBuf;
@@ -16,7 +19,7 @@ use super::Failure;
 use super::async_runtime::tokio_runtime;
 use super::checked_config::load_checked;
 use super::signals::forward_signals;
-use crate::exec::{Control, Executor as _, LocalExecutor};
+use crate::exec::{Control, Executor as _, JobExecutor};
 use crate::logging::{self, LogSettings};
 use crate::runtime::{
     self,
@@ -33,6 +36,10 @@ pub struct Args {
     /// Begin every log line with `time=` (RFC 3339, UTC).
     #[arg(long)]
     timestamps: bool,
+    /// Run it in a one-off dyno, as the clock runs a job with `run: dyno` (needs
+    /// HEROKU_API_KEY or `heroku login`, and HEROKU_APP_NAME or `app:`).
+    #[arg(long)]
+    dyno: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
@@ -46,6 +53,21 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         };
         return Err(Failure::usage(format!("no job named \"{}\"", args.job)).with_hint(known));
     };
+    let in_dyno = args.dyno || job.run == crate::config::RunOn::Dyno;
+    let executor = if in_dyno {
+        let mut config = config.clone();
+        if let Some(own) = config.jobs.iter_mut().find(|own| own.name == job.name) {
+            own.run = crate::config::RunOn::Dyno;
+        }
+        let dynos = super::dynos::executor(
+            &config,
+            &[job.name.as_str()],
+            super::dynos::TokenFrom::EnvOrNetrc,
+        )?;
+        JobExecutor::with_dynos(dynos)
+    } else {
+        JobExecutor::local()
+    };
     let _log = logging::init(&LogSettings::from_env(args.timestamps));
     let runtime = tokio_runtime()?;
     let code = runtime.block_on(async {
@@ -53,7 +75,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         // A run started by hand is scheduled for the second it starts.
         let slot = Utc::now().trunc_subsecs(0);
         let spec = runtime::build_run_spec(job, 1, slot, 1);
-        let handle = LocalExecutor.start(spec);
+        let handle = executor.start(spec);
         let reference = RunRef {
             job: &job.name,
             run: 1,

@@ -2,7 +2,9 @@
 //! until it is up.
 //!
 //! The steps: refuse a quantity above 1 before anything else (two clock dynos run every job
-//! twice); resolve the app and token (nothing sent without both); `GET` the clock formation;
+//! twice), unless the clock.yml has a `store:` block (then the clocks share one schedule)
+//! and the app has the config var it names (`GET /apps/{app}/config-vars`; only the names
+//! are read, no value is ever shown); resolve the app and token (nothing sent without both); `GET` the clock formation;
 //! if it already is what was asked, say so and stop; else one `PATCH` with the quantity (and
 //! `dyno_size` for `--size`). `--wait` then polls the dyno list until the clock dyno is `up`
 //! (or gone, for 0), fails at once on `crashed`, and gives up after `--timeout`.
@@ -23,9 +25,23 @@ use crate::visible::visible;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// How many clock dynos: 1 runs the clock, 0 stops it. Never more than 1.
-    #[arg(long, short = 'q', default_value_t = 1, value_name = "N")]
-    quantity: u32,
+    /// How many clock dynos (`clockctl scale 2` is the same as `--quantity 2`): 1 runs the
+    /// clock, 0 stops it. More than 1 only with a `store:` block in clock.yml (see
+    /// docs/running-two-clocks.md). Default: 1.
+    #[arg(value_name = "N", conflicts_with = "quantity")]
+    count: Option<u32>,
+    /// How many clock dynos, as a flag (the same as the N argument).
+    #[arg(long, short = 'q', value_name = "N")]
+    quantity: Option<u32>,
+    /// The clock.yml whose `store:` block allows more than one clock dyno.
+    #[arg(
+        long,
+        short = 'c',
+        value_name = "FILE",
+        env = "CLOCK_CONFIG",
+        default_value = "clock.yml"
+    )]
+    config: std::path::PathBuf,
     /// The dyno size: on Cedar e.g. basic, standard-1X, standard-2X; on Fir e.g.
     /// dyno-1c-0.5gb, dyno-2c-1gb (default: leave it as it is).
     #[arg(long, short = 's', value_name = "SIZE")]
@@ -68,20 +84,42 @@ pub const ONE_CLOCK_ONLY: &str =
     "a clock runs every job on its own, so a second clock dyno would run every job twice";
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
-    if args.quantity > 1 {
-        return Err(Failure::usage(format!(
-            "refusing to scale clock to {}: {ONE_CLOCK_ONLY}",
-            args.quantity
-        ))
-        .with_hint("use --quantity 1 (run the clock) or --quantity 0 (stop it)"));
-    }
+    let quantity = args.count.or(args.quantity).unwrap_or(1);
+    let store_var = if quantity > 1 {
+        Some(store_variable(&args.config, quantity)?)
+    } else {
+        None
+    };
     init_debug_log();
     let session = open_session(&args.app)?;
-    let update = FormationUpdate::new(i64::from(args.quantity), args.size.as_deref());
+    let update = FormationUpdate::new(i64::from(quantity), args.size.as_deref());
     let app = session.app.name.clone();
+
+    if let (Some(var), false) = (&store_var, args.dry_run) {
+        let names = block_on(session.client.config_var_names(&app))?.map_err(api_failure)?;
+        if !names.iter().any(|name| name == var) {
+            return Err(Failure::new(format!(
+                "refusing to scale clock to {}: {app} has no config var {var}, which the \
+                 store: block in {} names",
+                quantity,
+                args.config.display()
+            ))
+            .with_hint(format!(
+                "add a database: `heroku addons:create heroku-postgresql:essential-0 -a {app}` \
+                 (it sets DATABASE_URL), or point `postgres:` at the variable that holds its URL"
+            )));
+        }
+    }
 
     if args.dry_run {
         let client = &session.client;
+        if store_var.is_some() {
+            println!(
+                "Dry run: nothing is sent. clockctl would first check the app's config var names:\n"
+            );
+            print!("{}", client.config_vars_request(&app));
+            println!();
+        }
         println!("Dry run: nothing is sent. clockctl would first read the clock formation:\n");
         print!("{}", client.formation_info_request(&app, CLOCK_PROCESS));
         println!("\nand, only if it differs from what was asked, change it:\n");
@@ -116,6 +154,33 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         }
         Ok(ExitCode::SUCCESS)
     })?
+}
+
+/// The variable a clock.yml's `store:` block names, which allows `quantity` > 1 clock
+/// dynos; a usage failure (nothing sent) when the file has no store.
+fn store_variable(path: &std::path::Path, quantity: u32) -> Result<String, Failure> {
+    let refuse = |why: String| {
+        Failure::usage(format!("refusing to scale clock to {quantity}: {why}")).with_hint(
+            "use --quantity 1 (run the clock) or --quantity 0 (stop it); to run several \
+             clocks, add a `store:` block with `postgres: $DATABASE_URL` to clock.yml \
+             (docs/running-two-clocks.md)",
+        )
+    };
+    let file = path.display();
+    let parsed = match crate::config::load(path, chrono::Utc::now()) {
+        Ok((_, parsed)) => parsed,
+        Err(_) => {
+            return Err(refuse(format!(
+                "{ONE_CLOCK_ONLY} (no {file} to read a store: block from)"
+            )));
+        }
+    };
+    match parsed.config.and_then(|config| config.store) {
+        Some(store) => Ok(store.postgres_var),
+        None => Err(refuse(format!(
+            "{ONE_CLOCK_ONLY} ({file} has no valid store: block)"
+        ))),
+    }
 }
 
 /// `1 × Standard-1X`, or `0` when stopped.

@@ -79,6 +79,9 @@ struct ConfigReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     problem: Option<String>,
     jobs: Vec<JobReport>,
+    /// With a `store:` block: the live clocks (and each job's `last_run`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store: Option<super::status_store::StoreReport>,
 }
 
 /// What became of the local clock.yml; JSON shows it as `ok`, `missing`, `invalid` or
@@ -102,6 +105,9 @@ struct JobReport {
     enabled: bool,
     schedule: String,
     next_run: Option<String>,
+    /// With a store: the job's latest run that started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_run: Option<super::status_store::LastRunReport>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
@@ -179,6 +185,7 @@ fn config_report(path: &std::path::Path, now: DateTime<Utc>) -> ConfigReport {
         status: ConfigStatus::Ok,
         problem: None,
         jobs: Vec::new(),
+        store: None,
     };
     if !path.exists() {
         report.status = ConfigStatus::Missing;
@@ -206,10 +213,17 @@ fn config_report(path: &std::path::Path, now: DateTime<Utc>) -> ConfigReport {
         ));
         return report;
     };
+    let mut last_runs = std::collections::HashMap::new();
+    if let Some(block) = &config.store {
+        let (store, last) = super::status_store::read(block, &config, path);
+        report.store = Some(store);
+        last_runs = last;
+    }
     report.jobs = config
         .jobs
         .iter()
         .map(|job| JobReport {
+            last_run: last_runs.get(&job.name).cloned(),
             name: job.name.clone(),
             enabled: job.enabled,
             schedule: job.schedule.describe(),
@@ -308,9 +322,14 @@ fn render_text(report: &Report, now: DateTime<Utc>) -> String {
                     (None, true) => "no more runs".to_owned(),
                 };
                 out.push_str(&format!(
-                    "  {:width$}  {next:20}  {}\n",
-                    job.name, job.schedule
+                    "  {:width$}  {next:20}  {}{}\n",
+                    job.name,
+                    job.schedule,
+                    super::status_store::last_run_words(job.last_run.as_ref())
                 ));
+            }
+            if let Some(store) = &c.store {
+                super::status_store::render(store, now, &mut out);
             }
         }
         ConfigStatus::Invalid => out.push_str(&problem_line(c, "invalid")),

@@ -39,13 +39,15 @@ use crate::schedule::{AtTime, JobSchedule, Schedule, ScheduleError};
 use crate::visible::visible;
 
 /// The keys of the file's top level.
-const TOP_KEYS: [&str; 6] = [
+const TOP_KEYS: [&str; 8] = [
     "timezone",
     "defaults",
     "jobs",
     "shutdown_grace",
     "notify",
     "heartbeat",
+    "app",
+    "store",
 ];
 
 /// Parses and checks a whole file. See [`super::parse`].
@@ -140,17 +142,30 @@ impl Checker<'_> {
             },
             None => Fields::default(),
         };
+        let app = match top.get("app") {
+            Some((_, value)) => self.app_name(value).map(Some),
+            None => Some(None),
+        };
+        let store = match top.get("store") {
+            Some((key, value)) => self.store(key, value).map(Some),
+            None => Some(None),
+        };
         let jobs = self.jobs(
             top.get("jobs").copied(),
             &defaults,
             timezone.unwrap_or(Tz::UTC),
         );
+        if let (Some(jobs), Some((key, _))) = (&jobs, top.get("jobs")) {
+            self.warn_about_dyno_calls(jobs, &key.span);
+        }
         Some(Config {
             timezone: timezone?,
             shutdown_grace: shutdown_grace?,
+            app: app?,
             jobs: jobs?,
             notify: notify?,
             heartbeat: heartbeat?,
+            store: store?,
         })
     }
 
@@ -335,10 +350,14 @@ impl Checker<'_> {
             misfire_grace: fields.misfire_grace.unwrap_or(DEFAULT_MISFIRE_GRACE),
             alert,
             monitor: fields.monitor.clone(),
+            run: fields.run.as_ref().map(|run| run.value).unwrap_or_default(),
+            dyno_size: fields.dyno_size.as_ref().map(|size| size.value.clone()),
             line: self.line_of(&key.span),
         };
+        let placement_ok = self.check_placement(name, &fields);
         self.warn_about(&job, &fields);
-        name_ok.then_some(job)
+        self.warn_about_dyno_job(&job, &fields);
+        (name_ok && placement_ok).then_some(job)
     }
 
     fn has_key(&self, value: &Node, key: &str) -> bool {

@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 
 use super::checker::{Checker, Repeated};
 use super::duration;
-use super::model::{AlertOn, MAX_RETRIES, Monitor, Overlap};
+use super::model::{AlertOn, MAX_RETRIES, Monitor, Overlap, RunOn};
 use super::names::{closest, is_env_name};
 use super::source::Span;
 use super::when;
@@ -26,7 +26,7 @@ pub(super) const SCHEDULE_KEYS: [&str; 3] = ["cron", "every", "at"];
 /// The keys only a job may set: its command, its schedule and its monitor.
 pub(super) const JOB_ONLY_KEYS: [&str; 5] = ["command", "cron", "every", "at", "monitor"];
 /// The keys `defaults:` may set (every job key but the schedule and the command).
-pub(super) const SETTING_KEYS: [&str; 14] = [
+pub(super) const SETTING_KEYS: [&str; 16] = [
     "timezone",
     "description",
     "enabled",
@@ -41,6 +41,8 @@ pub(super) const SETTING_KEYS: [&str; 14] = [
     "end",
     "misfire_grace",
     "alert",
+    "run",
+    "dyno_size",
 ];
 const OVERLAP_VALUES: [&str; 4] = ["skip", "queue", "replace", "allow"];
 
@@ -108,6 +110,8 @@ pub(super) struct Fields {
     pub misfire_grace: Option<Duration>,
     pub alert: Option<AlertFields>,
     pub monitor: Option<Monitor>,
+    pub run: Option<At<RunOn>>,
+    pub dyno_size: Option<At<String>>,
     /// Keys that an unknown key was probably meant to be (`comand` → `command`), so the
     /// checker does not also report them missing.
     pub typos: Vec<&'static str>,
@@ -132,6 +136,8 @@ impl Fields {
             ("jitter", fill(&mut self.jitter, &defaults.jitter)),
             ("start", fill(&mut self.start, &defaults.start)),
             ("end", fill(&mut self.end, &defaults.end)),
+            ("run", fill(&mut self.run, &defaults.run)),
+            ("dyno_size", fill(&mut self.dyno_size, &defaults.dyno_size)),
         ];
         self.inherited = located
             .into_iter()
@@ -281,6 +287,8 @@ impl Checker<'_> {
             }
             "retries" => fields.retries = self.retries(value),
             "env" => fields.env = self.env(value),
+            "run" => fields.run = self.run_on(value),
+            "dyno_size" => fields.dyno_size = self.dyno_size(value),
             "start" | "end" => {
                 let at = self.date_time(key, value).map(|t| At {
                     value: t,

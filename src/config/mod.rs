@@ -8,6 +8,7 @@
 mod check;
 mod checker;
 mod duration;
+mod dyno;
 mod fields;
 mod model;
 mod names;
@@ -15,6 +16,7 @@ mod notify;
 mod render;
 mod schedule_words;
 mod source;
+mod store;
 mod template;
 mod warnings;
 mod when;
@@ -22,9 +24,11 @@ mod yaml;
 mod zone;
 
 pub use duration::{DurationError, format as format_duration, parse as parse_duration};
+pub use dyno::{CALLS_PER_HOUR_BUDGET, calls_per_run, is_app_name};
 pub use model::*;
 pub use names::closest as closest_match;
 pub use schedule_words::{ScheduleContext, describe as describe_schedule_error};
+pub use store::{DEFAULT_KEEP, MIN_KEEP};
 pub use when::format as format_at;
 pub use zone::parse as parse_time_zone;
 

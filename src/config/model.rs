@@ -32,11 +32,24 @@ pub struct Config {
     pub timezone: Tz,
     /// How long the clock waits for running jobs after SIGTERM (`shutdown_grace:`).
     pub shutdown_grace: Duration,
+    /// The Heroku app one-off dynos run in (`app:`); `HEROKU_APP_NAME` wins over it.
+    pub app: Option<String>,
     /// Every job, in the order the file lists them (disabled ones included).
     pub jobs: Vec<Job>,
     /// The channels under `notify:`, in file order.
     pub notify: Vec<Channel>,
     pub heartbeat: Option<Heartbeat>,
+    /// The `store:` block; `None` keeps everything in memory, one clock.
+    pub store: Option<StoreConfig>,
+}
+
+/// The `store:` block: where run state is shared between clocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// The environment variable that holds the PostgreSQL URL (`DATABASE_URL`).
+    pub postgres_var: String,
+    /// How long run history is kept (`keep:`, default 14d, at least 1d).
+    pub keep: Duration,
 }
 
 /// One entry of `jobs:`, with `defaults:` already applied.
@@ -68,8 +81,33 @@ pub struct Job {
     pub alert: Option<Alert>,
     /// The ping service told about each run's start and final outcome.
     pub monitor: Option<Monitor>,
+    /// Where each run goes: a local process, or a one-off dyno.
+    pub run: RunOn,
+    /// The one-off dyno's size as the Heroku CLI spells it (only with `run: dyno`); the
+    /// app's default size when absent.
+    pub dyno_size: Option<String>,
     /// 1-based line of the job's key in the file, for messages that point back at it.
     pub line: u32,
+}
+
+/// Where a job's runs go (`run:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RunOn {
+    /// A child process of the clock, on the clock's dyno.
+    #[default]
+    Local,
+    /// A one-off dyno of its own, started through the Platform API.
+    Dyno,
+}
+
+impl RunOn {
+    /// The spelling used in `clock.yml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOn::Local => "local",
+            RunOn::Dyno => "dyno",
+        }
+    }
 }
 
 /// What happens when a run comes due while the previous run of the same job still runs.
@@ -99,6 +137,13 @@ impl Overlap {
 }
 
 impl Config {
+    /// Whether any enabled job runs in a one-off dyno.
+    pub fn uses_dynos(&self) -> bool {
+        self.jobs
+            .iter()
+            .any(|job| job.enabled && job.run == RunOn::Dyno)
+    }
+
     /// The job named `name`, if the file has one.
     pub fn job(&self, name: &str) -> Option<&Job> {
         self.jobs.iter().find(|job| job.name == name)

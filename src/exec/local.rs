@@ -22,9 +22,7 @@ use tokio::time::{Instant, sleep_until};
 use crate::deadline::sleep_until_some;
 
 use super::group::{count_live, signal_group};
-use super::{
-    Control, End, Executor, LineSplitter, Outcome, OutputTail, RunHandle, RunSpec, RunSupervisor,
-};
+use super::{Control, End, Executor, LineSplitter, Outcome, RunHandle, RunSpec, RunSupervisor};
 
 /// After a run's command has exited by itself, how long its output may still take to
 /// reach end-of-file. A process it left behind in the background can hold the pipes open
@@ -66,6 +64,7 @@ impl Executor for LocalExecutor {
                 let _ = supervisor.outcome.send(Outcome {
                     end: End::SpawnFailed(format!("cannot start bash: {error}")),
                     duration: started.elapsed(),
+                    dyno: None,
                 });
                 handle
             }
@@ -88,14 +87,14 @@ async fn supervise(
 ) {
     let group = child.id().map(|pid| pid as libc::pid_t);
     let readers = [
-        child
-            .stdout
-            .take()
-            .map(|out| tokio::spawn(forward(out, "stdout", spec.clone_for_output()))),
-        child
-            .stderr
-            .take()
-            .map(|err| tokio::spawn(forward(err, "stderr", spec.clone_for_output()))),
+        child.stdout.take().map(|out| {
+            let tail = supervisor.output.clone();
+            tokio::spawn(forward(out, "stdout", spec.job.clone(), spec.run, tail))
+        }),
+        child.stderr.take().map(|err| {
+            let tail = supervisor.output.clone();
+            tokio::spawn(forward(err, "stderr", spec.job.clone(), spec.run, tail))
+        }),
     ];
     let timeout_at = spec.timeout.map(|timeout| started + timeout);
     let mut ending: Option<Ending> = None;
@@ -115,6 +114,10 @@ async fn supervise(
                 kill_at = None;
             }
             control = supervisor.controls.recv(), if controls_open => match control {
+                Some(Control::Release) => {
+                    ending.get_or_insert(Ending::Stopped);
+                    signal_group(group, libc::SIGTERM);
+                }
                 Some(Control::Terminate { kill_after }) => {
                     ending.get_or_insert(Ending::Stopped);
                     signal_group(group, libc::SIGTERM);
@@ -155,7 +158,11 @@ async fn supervise(
         },
         (None, Err(error)) => End::Lost(format!("cannot wait for the run: {error}")),
     };
-    let _ = supervisor.outcome.send(Outcome { end, duration });
+    let _ = supervisor.outcome.send(Outcome {
+        end,
+        duration,
+        dyno: None,
+    });
 }
 
 /// The command exited by itself; ends what it left running in its group (a `cmd &`
@@ -188,7 +195,7 @@ async fn end_leftovers(group: libc::pid_t, spec: &RunSpec, supervisor: &mut RunS
             }
             control = supervisor.controls.recv(), if controls_open => match control {
                 Some(Control::Kill) => break,
-                Some(Control::Terminate { .. }) => {}
+                Some(Control::Terminate { .. } | Control::Release) => {}
                 None => controls_open = false,
             },
         }
@@ -207,33 +214,14 @@ async fn drain(readers: [Option<JoinHandle<()>>; 2]) {
     }
 }
 
-/// What a pipe's reader needs of the run.
-struct OutputTo {
+/// Reads one pipe to end-of-file and logs each line as `event=output`.
+async fn forward(
+    mut pipe: impl AsyncRead + Unpin,
+    stream: &'static str,
     job: String,
     run: u64,
-    tail: Option<OutputTail>,
-}
-
-impl RunSpec {
-    fn clone_for_output(&self) -> OutputTo {
-        OutputTo {
-            job: self.job.clone(),
-            run: self.run,
-            tail: self.output.clone(),
-        }
-    }
-}
-
-/// Reads one pipe to end-of-file and logs each line as `event=output` (and keeps it in
-/// the run's output tail, when it has one).
-async fn forward(mut pipe: impl AsyncRead + Unpin, stream: &'static str, to: OutputTo) {
-    let OutputTo { job, run, tail } = to;
-    let log_line = |job: &str, run: u64, stream: &'static str, line: &super::Line| {
-        log_line(job, run, stream, line);
-        if let Some(tail) = &tail {
-            tail.push(&line.text());
-        }
-    };
+    tail: super::OutputTail,
+) {
     let mut splitter = LineSplitter::default();
     let mut buffer = vec![0_u8; 8 * 1024];
     loop {
@@ -242,12 +230,14 @@ async fn forward(mut pipe: impl AsyncRead + Unpin, stream: &'static str, to: Out
             Ok(n) => {
                 for line in splitter.push(&buffer[..n]) {
                     log_line(&job, run, stream, &line);
+                    tail.push_line(&line.text());
                 }
             }
         }
     }
     if let Some(line) = splitter.finish() {
         log_line(&job, run, stream, &line);
+        tail.push_line(&line.text());
     }
 }
 

@@ -2,18 +2,23 @@
 //!
 //! [`Executor`] is the seam: the runtime hands it a [`RunSpec`] and gets a [`RunHandle`]
 //! back, through which it can ask the run to stop and learn how it ended. The
-//! [`LocalExecutor`] runs `bash -c COMMAND` in a process group of its own on this dyno; a
-//! future executor could start a one-off dyno through the Platform API instead and keep
-//! the same contract. This module never decides *when* a run starts, whether it may
-//! overlap another, or whether it is retried: that is [`crate::runtime`]'s job.
+//! [`LocalExecutor`] runs `bash -c COMMAND` in a process group of its own on this dyno;
+//! the [`DynoExecutor`] starts a one-off dyno through the Platform API instead and keeps
+//! the same contract, and [`JobExecutor`] sends each job to the one its `run:` names.
+//! This module never decides *when* a run starts, whether it may overlap another, or
+//! whether it is retried: that is [`crate::runtime`]'s job.
 
+mod dyno;
 mod group;
 mod lines;
 mod local;
+mod router;
 mod tail;
 
+pub use dyno::{Adoption, DynoExecutor, DynoTimings, time_to_live};
 pub use lines::{Line, LineSplitter, MAX_LINE_BYTES};
 pub use local::LocalExecutor;
+pub use router::JobExecutor;
 pub use tail::{OutputTail, TAIL_BYTES, last_bytes, last_chars};
 
 use std::collections::BTreeMap;
@@ -34,9 +39,6 @@ pub struct RunSpec {
     /// Past this the run is terminated (SIGTERM), then killed after `kill_grace`.
     pub timeout: Option<Duration>,
     pub kill_grace: Duration,
-    /// Where to keep the end of the run's output, when someone will report it (alerts,
-    /// monitor pings); every forwarded line is appended.
-    pub output: Option<OutputTail>,
 }
 
 /// A request to stop a run early.
@@ -47,6 +49,9 @@ pub enum Control {
     Terminate { kill_after: Option<Duration> },
     /// End it for good now (SIGKILL to its process group).
     Kill,
+    /// The clock is leaving. A local run is terminated as by `Terminate` without a kill;
+    /// a one-off dyno runs on (the next clock adopts it).
+    Release,
 }
 
 /// How a run ended.
@@ -63,16 +68,20 @@ pub enum End {
     /// It could not be started at all (the error in words).
     SpawnFailed(String),
     /// It started, but the clock lost track of it before learning how it ended (the
-    /// error in words): waiting for the process failed, or the executor vanished. It
-    /// may have succeeded, failed, or still be running, so it is not retried.
+    /// error in words): waiting for the process failed, the executor vanished, or a
+    /// one-off dyno's exit line never came. It may have succeeded, failed, or still be
+    /// running, so it is not retried.
     Lost(String),
+    /// The clock left it running when it shut down (a one-off dyno).
+    Detached,
 }
 
 impl End {
     /// The exit code `clockctl run` reports for this ending: the command's own code,
     /// 128+N for signal N, 124 for a timeout (as GNU `timeout` does), 143 when stopped
     /// (128+SIGTERM), 127 when it could not start (as a shell does) and 125 when the
-    /// clock lost track of it (as GNU `timeout` and `env` do when they fail themselves).
+    /// clock lost track of it (as GNU `timeout` and `env` do when they fail themselves)
+    /// or left it running (a one-off dyno at shutdown).
     pub fn exit_code(&self) -> i32 {
         match self {
             End::Exited(code) => *code,
@@ -80,7 +89,7 @@ impl End {
             End::TimedOut => 124,
             End::Stopped => 128 + libc::SIGTERM,
             End::SpawnFailed(_) => 127,
-            End::Lost(_) => 125,
+            End::Lost(_) | End::Detached => 125,
         }
     }
 }
@@ -90,6 +99,17 @@ impl End {
 pub struct Outcome {
     pub end: End,
     pub duration: Duration,
+    /// The one-off dyno it ran in, when it did.
+    pub dyno: Option<DynoNote>,
+}
+
+/// What the platform said about the one-off dyno a run used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DynoNote {
+    /// `run.N`.
+    pub name: String,
+    /// The platform killed it for memory (R15).
+    pub memory_exceeded: bool,
 }
 
 /// What the runtime holds for a started run.
@@ -97,6 +117,8 @@ pub struct Outcome {
 pub struct RunHandle {
     /// The process id of the run's process group leader, when it is a local process.
     pub pid: Option<u32>,
+    /// The end of the run's output, as the executor forwards it (empty when it keeps none).
+    pub output: OutputTail,
     control: RunControl,
     outcome: oneshot::Receiver<Outcome>,
 }
@@ -119,6 +141,8 @@ impl RunControl {
 pub struct RunSupervisor {
     pub controls: mpsc::UnboundedReceiver<Control>,
     pub outcome: oneshot::Sender<Outcome>,
+    /// Where the executor appends the run's output lines, for the handle's holder.
+    pub output: OutputTail,
 }
 
 impl RunHandle {
@@ -126,8 +150,10 @@ impl RunHandle {
     pub fn pair(pid: Option<u32>) -> (RunHandle, RunSupervisor) {
         let (tx, controls) = mpsc::unbounded_channel();
         let (outcome_tx, outcome) = oneshot::channel();
+        let output = OutputTail::default();
         let handle = RunHandle {
             pid,
+            output: output.clone(),
             control: RunControl { tx },
             outcome,
         };
@@ -136,6 +162,7 @@ impl RunHandle {
             RunSupervisor {
                 controls,
                 outcome: outcome_tx,
+                output,
             },
         )
     }
@@ -151,6 +178,7 @@ impl RunHandle {
         self.outcome.await.unwrap_or(Outcome {
             end: End::Lost("the executor dropped the run".to_string()),
             duration: Duration::ZERO,
+            dyno: None,
         })
     }
 }

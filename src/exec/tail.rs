@@ -1,61 +1,66 @@
-//! The last lines of a run's output, kept for alerts and monitor pings.
+//! The last few KiB of a run's output, kept while it runs, for the run's history row.
 //!
-//! An alert says why a run failed, and the why is usually at the end of the output, so
-//! this keeps the *end*: at most [`TAIL_BYTES`], the oldest lines dropped first. The
-//! executor appends every line it forwards; whoever reports the run's end reads the text.
-//! Memory per run is bounded whatever the job writes.
+//! The executor appends every line it forwards (stdout and stderr, in the order it reads
+//! them); whoever holds the run's handle reads the tail when the run has ended. Bounded:
+//! only the last [`TAIL_BYTES`] are kept, so a chatty job costs 4 KiB, not its output.
+//! Alerts and monitor pings read the same tail: the why of a failure is usually at the end.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// How much of the end of a run's output is kept (4 KiB).
-pub const TAIL_BYTES: usize = 4 * 1024;
+/// How much of the end of a run's output is kept.
+pub const TAIL_BYTES: usize = 4096;
 
-/// A shared, bounded buffer of a run's last output lines; cheap to clone.
+/// A shared, bounded tail of one run's output.
 #[derive(Debug, Clone, Default)]
 pub struct OutputTail {
-    inner: Arc<Mutex<Lines>>,
-}
-
-#[derive(Debug, Default)]
-struct Lines {
-    lines: VecDeque<String>,
-    bytes: usize,
-    /// Earlier lines were dropped to stay under the cap.
-    cut: bool,
+    bytes: Arc<Mutex<VecDeque<u8>>>,
+    /// Earlier output was dropped to stay under the cap.
+    cut: Arc<AtomicBool>,
 }
 
 impl OutputTail {
-    /// Appends one line (without its newline). A line longer than the cap keeps its end.
-    pub fn push(&self, line: &str) {
-        let Ok(mut tail) = self.inner.lock() else {
-            return;
-        };
-        let kept = last_bytes(line, TAIL_BYTES - 1);
-        tail.cut |= kept.len() < line.len();
-        let line = kept;
-        tail.bytes += line.len() + 1;
-        tail.lines.push_back(line.to_owned());
-        while tail.bytes > TAIL_BYTES {
-            let Some(old) = tail.lines.pop_front() else {
-                break;
-            };
-            tail.bytes -= old.len() + 1;
-            tail.cut = true;
+    /// Appends one line (a newline is added after it).
+    pub fn push_line(&self, line: &str) {
+        let mut bytes = self
+            .bytes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        bytes.extend(line.as_bytes());
+        bytes.push_back(b'\n');
+        let excess = bytes.len().saturating_sub(TAIL_BYTES);
+        if excess > 0 {
+            self.cut.store(true, Ordering::Relaxed);
         }
+        bytes.drain(..excess);
     }
 
-    /// The kept lines, each ending in a newline, and whether earlier output was dropped.
-    pub fn text(&self) -> (String, bool) {
-        let Ok(tail) = self.inner.lock() else {
-            return (String::new(), false);
-        };
-        let mut text = String::with_capacity(tail.bytes);
-        for line in &tail.lines {
-            text.push_str(line);
-            text.push('\n');
+    /// Whether earlier output was dropped to stay under [`TAIL_BYTES`].
+    pub fn cut(&self) -> bool {
+        self.cut.load(Ordering::Relaxed)
+    }
+
+    /// The tail as text: `None` when the run wrote nothing. A character cut at the start
+    /// of the tail is dropped, not shown as a replacement character.
+    pub fn text(&self) -> Option<String> {
+        let bytes = self
+            .bytes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if bytes.is_empty() {
+            return None;
         }
-        (text, tail.cut)
+        let (front, back) = bytes.as_slices();
+        let mut all = Vec::with_capacity(bytes.len());
+        all.extend_from_slice(front);
+        all.extend_from_slice(back);
+        // Skip continuation bytes the cut left at the start (10xxxxxx).
+        let start = all
+            .iter()
+            .position(|byte| byte & 0b1100_0000 != 0b1000_0000)
+            .unwrap_or(all.len());
+        Some(String::from_utf8_lossy(&all[start..]).into_owned())
     }
 }
 
@@ -85,34 +90,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keeps_the_end_under_the_cap() {
+    fn only_the_last_bytes_are_kept_and_a_cut_character_is_dropped() {
         let tail = OutputTail::default();
-        for i in 0..2000 {
-            tail.push(&format!("line {i}"));
+        assert_eq!(tail.text(), None);
+        tail.push_line("first");
+        tail.push_line("second");
+        assert_eq!(tail.text().as_deref(), Some("first\nsecond\n"));
+        for n in 0..1000 {
+            tail.push_line(&format!("line {n} é"));
         }
-        let (text, cut) = tail.text();
-        assert!(cut);
+        let text = tail.text().expect("text");
         assert!(text.len() <= TAIL_BYTES, "{}", text.len());
-        assert!(text.ends_with("line 1999\n"), "{text}");
-        assert!(text.starts_with("line "), "whole lines only: {text}");
-    }
-
-    #[test]
-    fn short_output_is_kept_whole() {
-        let tail = OutputTail::default();
-        tail.push("one");
-        tail.push("two");
-        assert_eq!(tail.text(), ("one\ntwo\n".to_owned(), false));
-    }
-
-    #[test]
-    fn a_huge_line_keeps_its_end() {
-        let tail = OutputTail::default();
-        tail.push(&format!("{}END", "é".repeat(5000)));
-        let (text, cut) = tail.text();
-        assert!(cut);
-        assert!(text.len() <= TAIL_BYTES);
-        assert!(text.ends_with("END\n"));
+        assert!(text.ends_with("line 999 é\n"), "{text}");
+        assert!(!text.starts_with('\u{fffd}'), "{text}");
+        assert!(tail.cut());
     }
 
     #[test]

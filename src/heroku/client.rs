@@ -150,13 +150,13 @@ pub struct Client {
 }
 
 /// What a request is about, for error messages.
-struct Subject<'a> {
-    app: &'a str,
-    process_type: Option<&'a str>,
+pub(super) struct Subject<'a> {
+    pub(super) app: &'a str,
+    pub(super) process_type: Option<&'a str>,
 }
 
 /// Percent-encodes one path segment (app names are plain, but the value is user input).
-fn segment(value: &str) -> String {
+pub(super) fn segment(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
@@ -225,6 +225,11 @@ impl Client {
             token,
             policy,
         })
+    }
+
+    /// How hard this client tries.
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
     }
 
     /// The request for `method path` with `body`, ready to send or show.
@@ -332,6 +337,35 @@ impl Client {
         self.send(&request, &subject).await.map_err(app_not_found)
     }
 
+    /// `GET /apps/{app}/config-vars`: the names of the app's config vars. The values are
+    /// dropped as the answer is read: they are secrets, never kept, shown or logged.
+    ///
+    /// # Errors
+    /// [`ApiError`]; a 404 means the app is missing.
+    pub async fn config_var_names(&self, app: &str) -> Result<Vec<String>, ApiError> {
+        let request = self.prepare(
+            reqwest::Method::GET,
+            &format!("/apps/{}/config-vars", segment(app)),
+            None,
+        );
+        let subject = Subject {
+            app,
+            process_type: None,
+        };
+        let vars: serde_json::Map<String, serde_json::Value> =
+            self.send(&request, &subject).await.map_err(app_not_found)?;
+        Ok(vars.into_iter().map(|(name, _)| name).collect())
+    }
+
+    /// The request [`Client::config_var_names`] sends, for `--dry-run`.
+    pub fn config_vars_request(&self, app: &str) -> PreparedRequest {
+        self.prepare(
+            reqwest::Method::GET,
+            &format!("/apps/{}/config-vars", segment(app)),
+            None,
+        )
+    }
+
     /// `GET /apps/{app}`: whether the app exists (the body is not needed).
     ///
     /// # Errors
@@ -353,7 +387,7 @@ impl Client {
     }
 
     /// Sends `request`, retrying as the module documentation says, and decodes the body.
-    async fn send<T: DeserializeOwned>(
+    pub(super) async fn send<T: DeserializeOwned>(
         &self,
         request: &PreparedRequest,
         subject: &Subject<'_>,

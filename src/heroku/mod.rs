@@ -1,5 +1,8 @@
 //! The Heroku Platform API client: who is asking, about which app, and the calls
-//! `clockctl scale` and `clockctl status` make.
+//! `clockctl scale` and `clockctl status` make, and those that run jobs in one-off dynos.
+//!
+//! One-off dynos (create, look up, stop, follow their log to the exit code) are
+//! [`one_off`], [`log_stream`] and [`dyno_log`].
 //!
 //! Finding the token ([`credentials`], reading [`netrc`]), the API's address ([`endpoint`]),
 //! the app ([`app`]) and talking HTTP ([`client`]) are separate so each can be tested from
@@ -10,9 +13,12 @@
 pub mod app;
 pub mod client;
 pub mod credentials;
+pub mod dyno_log;
 pub mod endpoint;
 pub mod error;
+pub mod log_stream;
 pub mod netrc;
+pub mod one_off;
 pub mod request_id;
 pub mod resources;
 pub mod session;

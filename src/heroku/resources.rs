@@ -68,6 +68,9 @@ pub struct Dyno {
     pub state: String,
     #[serde(default)]
     pub size: Option<String>,
+    /// The command it runs, as the request that created it gave it.
+    #[serde(default)]
+    pub command: Option<String>,
     #[serde(default)]
     pub created_at: Option<String>,
     #[serde(default)]

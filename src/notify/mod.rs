@@ -363,7 +363,7 @@ fn classify(outcome: &Outcome, stop: Option<StopReason>) -> Option<(AlertOn, Kin
         End::TimedOut => (AlertOn::TimedOut, Kind::TimedOut),
         End::Lost(_) => (AlertOn::Lost, Kind::Lost),
         End::SpawnFailed(_) => (AlertOn::Failed, Kind::Failed),
-        End::Stopped => return None,
+        End::Stopped | End::Detached => return None,
     })
 }
 
@@ -379,6 +379,7 @@ fn summary(outcome: &Outcome, stop: Option<StopReason>, attempt: u32, attempts: 
         (None, End::Stopped) => "stopped by the clock".to_owned(),
         (None, End::SpawnFailed(error)) => format!("did not start: {error}"),
         (None, End::Lost(error)) => format!("lost: {error}"),
+        (None, End::Detached) => "left running in its dyno".to_owned(),
     };
     format!("heroku-clock: {what} after {took}, attempt {attempt} of {attempts}")
 }

@@ -6,7 +6,7 @@
 //! no timer, no wake-up.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,15 +14,23 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
+use super::gate::{Claim, GateEvent, JobMark, RunNote, RunStatus};
 use super::report::{self, RunRef, SkipReason, StopReason};
-use super::{AfterEnd, Clock, ClockJob, FireGate, Plan, RunInfo, RunObserver, build_run_spec};
+use super::{
+    AdoptedRun, AfterEnd, Clock, ClockJob, FireGate, Plan, RunInfo, RunObserver, build_run_spec,
+    catch_up,
+};
 use crate::config::Overlap;
 use crate::deadline::sleep_until_some;
-use crate::exec::{Control, Executor, Outcome, OutputTail, RunControl};
+use crate::exec::{Control, End, Executor, Outcome, RunControl, RunHandle};
 use crate::schedule::{DstNote, Fire};
 
 /// How many missed slots one misfire walks one by one before it leaps ahead.
 const MAX_COUNTED_MISSES: u64 = 100_000;
+
+/// How often a run that waits on another clock's run of the same job asks whether that
+/// one has ended (only during a deploy's overlap, or while another clock still runs it).
+const REMOTE_RECHECK: Duration = Duration::from_secs(1);
 
 /// After the final SIGKILL at shutdown, how long the clock still waits for runs to
 /// report before it exits anyway.
@@ -35,6 +43,8 @@ enum Due {
     Slot(Fire),
     /// Attempt `attempt` of the run of `slot`.
     Retry { slot: DateTime<Utc>, attempt: u32 },
+    /// Ask again whether another clock still runs the job, for the run that waits.
+    Recheck,
     /// The observer's heartbeat (the entry's `job` is unused).
     Heartbeat,
 }
@@ -73,8 +83,8 @@ struct Active {
     attempt: u32,
     control: RunControl,
     stop: Option<StopReason>,
-    /// The end of its output, when the observer wants it.
-    output: Option<OutputTail>,
+    /// The end of its output, for history and the observer.
+    output: crate::exec::OutputTail,
 }
 
 /// A run that waits for the job's running run(s) to end (`queue` or `replace`).
@@ -82,6 +92,8 @@ struct Waiting {
     slot: DateTime<Utc>,
     due: DateTime<Utc>,
     dst: Option<DstNote>,
+    /// It waits for a run on another clock, not one of ours.
+    remote: bool,
 }
 
 struct JobState {
@@ -90,6 +102,8 @@ struct JobState {
     next: Option<Fire>,
     running: Vec<Active>,
     waiting: Option<Waiting>,
+    /// Slots the gate could not claim (the store was away), for the next make-up.
+    refused: Vec<DateTime<Utc>>,
 }
 
 struct Finished {
@@ -100,6 +114,7 @@ struct Finished {
 
 pub(super) struct Engine<E, G, C> {
     jobs: Vec<JobState>,
+    adopted: Vec<AdoptedRun>,
     disabled: usize,
     shutdown_grace: Duration,
     executor: E,
@@ -111,6 +126,9 @@ pub(super) struct Engine<E, G, C> {
     finished_tx: mpsc::UnboundedSender<Finished>,
     finished_rx: mpsc::UnboundedReceiver<Finished>,
     shutting_down: bool,
+    /// Job index by name, for what the gate reports by name; built at the first gate
+    /// event, so a clock without a store never pays for it.
+    by_name: Option<HashMap<String, usize>>,
     observer: Arc<dyn RunObserver>,
 }
 
@@ -131,10 +149,12 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 next: None,
                 running: Vec::new(),
                 waiting: None,
+                refused: Vec::new(),
             })
-            .collect();
+            .collect::<Vec<JobState>>();
         Engine {
             jobs,
+            adopted: plan.adopted,
             disabled: plan.disabled,
             shutdown_grace: plan.shutdown_grace,
             executor,
@@ -146,6 +166,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             finished_tx,
             finished_rx,
             shutting_down: false,
+            by_name: None,
             observer,
         }
     }
@@ -158,6 +179,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             tokio::select! {
                 signal = next_signal(&mut signals) => break signal,
                 Some(finished) = self.finished_rx.recv() => self.on_finished(finished),
+                event = self.gate.next_event() => self.on_gate_event(event).await,
                 _ = sleep_until_some(wake) => self.fire_due().await,
             }
         };
@@ -185,10 +207,65 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 self.push(fire.at, index, Due::Slot(fire));
             }
         }
+        for adopted in std::mem::take(&mut self.adopted) {
+            self.adopt(adopted);
+        }
         report::running(self.jobs.len(), self.disabled);
         if let Some(every) = self.observer.heartbeat_every() {
             self.push(saturating_after(now, every), 0, Due::Heartbeat);
         }
+    }
+
+    /// Takes over a run an earlier clock started: it runs as if started here.
+    fn adopt(&mut self, adopted: AdoptedRun) {
+        let Some(index) = self
+            .jobs
+            .iter()
+            .position(|state| state.spec.job.name == adopted.job)
+        else {
+            return;
+        };
+        self.last_run += 1;
+        let run = self.last_run;
+        let state = &mut self.jobs[index];
+        let spec = build_run_spec(&state.spec.job, run, adopted.slot, adopted.attempt);
+        let handle = (adopted.follow)(spec);
+        let reference = RunRef {
+            job: &state.spec.job.name,
+            run,
+            slot: adopted.slot,
+            attempt: adopted.attempt,
+        };
+        report::adopted(reference, &adopted.dyno);
+        self.track(index, run, adopted.slot, adopted.attempt, handle);
+    }
+
+    /// Holds a started run until it reports its end.
+    fn track(
+        &mut self,
+        index: usize,
+        run: u64,
+        slot: DateTime<Utc>,
+        attempt: u32,
+        handle: RunHandle,
+    ) {
+        self.jobs[index].running.push(Active {
+            run,
+            slot,
+            attempt,
+            control: handle.control(),
+            stop: None,
+            output: handle.output.clone(),
+        });
+        let finished_tx = self.finished_tx.clone();
+        tokio::spawn(async move {
+            let outcome = handle.wait().await;
+            let _ = finished_tx.send(Finished {
+                job: index,
+                run,
+                outcome,
+            });
+        });
     }
 
     fn push(&mut self, at: DateTime<Utc>, job: usize, due: Due) {
@@ -207,15 +284,45 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         Instant::now() + wait
     }
 
+    /// Everything due by now, in order. The slots among them are claimed together (one
+    /// round trip for all with a store, however many jobs share the instant), then each
+    /// entry is handled in turn.
     async fn fire_due(&mut self) {
         let now = self.clock.now();
+        let mut entries = Vec::new();
         while self.heap.peek().is_some_and(|entry| entry.at <= now) {
             let Some(entry) = self.heap.pop() else { break };
+            entries.push(entry);
+        }
+        let mut due_slots: Vec<Option<Fire>> = Vec::with_capacity(entries.len());
+        let mut asks = Vec::new();
+        for entry in &entries {
+            let due = match entry.due {
+                Due::Slot(fire) => self.on_slot(entry.job, fire, now),
+                _ => None,
+            };
+            if let Some(fire) = due {
+                asks.push((self.jobs[entry.job].spec.job.name.clone(), fire.slot));
+            }
+            due_slots.push(due);
+        }
+        let mut claims = if asks.is_empty() {
+            Vec::new().into_iter()
+        } else {
+            self.gate.claim_all(asks).await.into_iter()
+        };
+        for (entry, due) in entries.into_iter().zip(due_slots) {
             match entry.due {
-                Due::Slot(fire) => self.on_slot(entry.job, fire, now).await,
+                Due::Slot(_) => {
+                    if let Some(fire) = due {
+                        let claim = claims.next().unwrap_or(Claim::Unavailable);
+                        self.on_claim(entry.job, fire, claim, now);
+                    }
+                }
                 Due::Retry { slot, attempt } => {
                     self.on_retry(entry.job, slot, attempt, entry.at, now)
                 }
+                Due::Recheck => self.on_recheck(entry.job, now).await,
                 Due::Heartbeat => self.on_heartbeat(now).await,
             }
         }
@@ -234,26 +341,23 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         self.push(saturating_after(now, every), 0, Due::Heartbeat);
     }
 
-    /// Logs a slot (or a retry) that does not run, and tells the observer.
-    fn skip(&self, index: usize, slot: DateTime<Utc>, reason: SkipReason, attempt: Option<u32>) {
-        let job = &self.jobs[index].spec.job;
-        report::skipped(&job.name, slot, reason, attempt);
-        self.observer.skipped(job, slot, reason, attempt, 0);
-    }
-
     /// A slot came due. Every slot due by now is looked at (a stalled clock can find
     /// several); only the latest can run, and only within `misfire_grace`. The rest are
-    /// logged as missed in one line, never replayed.
-    async fn on_slot(&mut self, index: usize, fire: Fire, now: DateTime<Utc>) {
+    /// logged as missed in one line, never replayed. Returns the slot to claim, if any.
+    fn on_slot(&mut self, index: usize, fire: Fire, now: DateTime<Utc>) -> Option<Fire> {
         let state = &mut self.jobs[index];
         let mut due = fire;
         let mut passed: u64 = 0;
         let mut last_passed = None;
+        let mut passed_slots = Vec::new();
         let mut uncounted = false;
         let mut next = state.spec.timetable().next_after(due.at);
         while let Some(later) = next.filter(|later| later.at <= now) {
             passed += 1;
             last_passed = Some(due.slot);
+            if passed_slots.len() < catch_up::MAX_RECORDED {
+                passed_slots.push(due.slot);
+            }
             due = later;
             next = if passed == MAX_COUNTED_MISSES {
                 // A wall clock that jumped by years: leap to the grace window instead of
@@ -278,7 +382,14 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             .to_std()
             .map_or(true, |late| late <= state.spec.job.misfire_grace);
         let missed = passed + u64::from(!in_grace);
+        if !in_grace && passed_slots.len() < catch_up::MAX_RECORDED {
+            passed_slots.push(due.slot);
+        }
         if missed > 0 {
+            self.gate.note(RunNote::Missed {
+                job: state.spec.job.name.clone(),
+                slots: passed_slots,
+            });
             let last = if in_grace {
                 last_passed.unwrap_or(fire.slot)
             } else {
@@ -300,35 +411,91 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 missed,
             );
         }
-        if !in_grace {
-            return;
-        }
-        if !self.gate.claim(&state.spec.job.name, due.slot).await {
-            self.skip(index, due.slot, SkipReason::Claimed, None);
-            return;
-        }
-        self.on_claimed(index, due, now);
+        in_grace.then_some(due)
     }
 
-    /// The overlap rules, for a claimed slot.
-    fn on_claimed(&mut self, index: usize, fire: Fire, now: DateTime<Utc>) {
+    /// What the gate said about a due slot.
+    fn on_claim(&mut self, index: usize, fire: Fire, claim: Claim, now: DateTime<Utc>) {
+        let job = &self.jobs[index].spec.job;
+        match claim {
+            Claim::Ours { busy_elsewhere } => self.on_claimed(index, fire, busy_elsewhere, now),
+            Claim::Taken => {
+                report::skipped(&job.name, fire.slot, SkipReason::Claimed, None);
+                self.observer
+                    .skipped(job, fire.slot, SkipReason::Claimed, None, 0);
+            }
+            Claim::Standby => {}
+            Claim::Unavailable => {
+                report::skipped(&job.name, fire.slot, SkipReason::StoreError, None);
+                self.observer
+                    .skipped(job, fire.slot, SkipReason::StoreError, None, 0);
+                let refused = &mut self.jobs[index].refused;
+                if refused.len() < catch_up::MAX_RECORDED {
+                    refused.push(fire.slot);
+                }
+            }
+        }
+    }
+
+    /// Logs a skip and tells the gate and the observer, for a slot (or a retry) this
+    /// clock had claimed.
+    fn skip(&self, index: usize, slot: DateTime<Utc>, reason: SkipReason, attempt: Option<u32>) {
+        let job = &self.jobs[index].spec.job;
+        let name = &job.name;
+        report::skipped(name, slot, reason, attempt);
+        self.observer.skipped(job, slot, reason, attempt, 0);
+        self.gate.note(RunNote::Skipped {
+            job: name.clone(),
+            slot,
+            attempt: attempt.unwrap_or(1),
+            reason,
+        });
+    }
+
+    /// The overlap rules, for a claimed slot. `busy_elsewhere`: another clock still runs
+    /// the job, which counts as running for `skip` and `queue` (and `replace`, which
+    /// cannot reach another dyno's process, queues behind it).
+    fn on_claimed(&mut self, index: usize, fire: Fire, busy_elsewhere: bool, now: DateTime<Utc>) {
         let (slot, due, dst) = (fire.slot, fire.at, fire.dst);
         let state = &mut self.jobs[index];
-        let name = state.spec.job.name.as_str();
-        if state.running.is_empty() && state.waiting.is_none() {
+        let overlap = state.spec.job.overlap;
+        let idle = state.running.is_empty() && state.waiting.is_none();
+        if idle && (!busy_elsewhere || overlap == Overlap::Allow) {
             self.start(index, slot, due, 1, dst, now);
             return;
         }
-        match state.spec.job.overlap {
+        let name = state.spec.job.name.as_str();
+        let remote = state.running.is_empty();
+        match overlap {
             Overlap::Allow => self.start(index, slot, due, 1, dst, now),
             Overlap::Skip => self.skip(index, slot, SkipReason::Overlap, None),
+            Overlap::Queue | Overlap::Replace if remote => {
+                if state.waiting.is_some() {
+                    self.skip(index, slot, SkipReason::QueueFull, None);
+                } else {
+                    report::queued(name, slot, 0);
+                    state.waiting = Some(Waiting {
+                        slot,
+                        due,
+                        dst,
+                        remote: true,
+                    });
+                    let at = now + chrono::Duration::from_std(REMOTE_RECHECK).unwrap_or_default();
+                    self.push(at, index, Due::Recheck);
+                }
+            }
             Overlap::Queue => {
                 if state.waiting.is_some() {
                     self.skip(index, slot, SkipReason::QueueFull, None);
                 } else {
                     let waiting_for = state.running.first().map_or(0, |active| active.run);
                     report::queued(name, slot, waiting_for);
-                    state.waiting = Some(Waiting { slot, due, dst });
+                    state.waiting = Some(Waiting {
+                        slot,
+                        due,
+                        dst,
+                        remote: false,
+                    });
                 }
             }
             Overlap::Replace => {
@@ -342,7 +509,13 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                     active.stop = Some(StopReason::Replaced);
                     active.control.send(Control::Terminate { kill_after });
                 }
-                if let Some(older) = state.waiting.replace(Waiting { slot, due, dst }) {
+                let newer = Waiting {
+                    slot,
+                    due,
+                    dst,
+                    remote: false,
+                };
+                if let Some(older) = state.waiting.replace(newer) {
                     self.skip(index, older.slot, SkipReason::Superseded, None);
                 }
             }
@@ -367,6 +540,109 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         self.start(index, slot, due, attempt, None, now);
     }
 
+    /// A run waits for another clock's run of the same job: start it once that ended.
+    async fn on_recheck(&mut self, index: usize, now: DateTime<Utc>) {
+        let state = &self.jobs[index];
+        if !state.waiting.as_ref().is_some_and(|waiting| waiting.remote) {
+            return;
+        }
+        if self.gate.busy_elsewhere(&state.spec.job.name).await {
+            let at = now + chrono::Duration::from_std(REMOTE_RECHECK).unwrap_or_default();
+            self.push(at, index, Due::Recheck);
+            return;
+        }
+        let state = &mut self.jobs[index];
+        if state.running.is_empty() {
+            if let Some(waiting) = state.waiting.take() {
+                self.start(index, waiting.slot, waiting.due, 1, waiting.dst, now);
+            }
+        }
+    }
+
+    /// The index of the job named `name`.
+    fn index_of(&mut self, name: &str) -> Option<usize> {
+        let jobs = &self.jobs;
+        self.by_name
+            .get_or_insert_with(|| {
+                jobs.iter()
+                    .enumerate()
+                    .map(|(index, state)| (state.spec.job.name.clone(), index))
+                    .collect()
+            })
+            .get(name)
+            .copied()
+    }
+
+    /// What the gate asks for: a make-up after a takeover, or the retry of a lost run.
+    async fn on_gate_event(&mut self, event: GateEvent) {
+        match event {
+            GateEvent::CatchUp(marks) => self.catch_up(marks).await,
+            GateEvent::Lost { job, slot, attempt } => {
+                let Some(index) = self.index_of(&job) else {
+                    return;
+                };
+                let spec = &self.jobs[index].spec.job;
+                if self.shutting_down || attempt > spec.retries {
+                    return;
+                }
+                let delay = retry_delay(spec.retry_backoff, attempt);
+                let at = self.clock.now()
+                    + chrono::Duration::from_std(delay).unwrap_or(chrono::TimeDelta::MAX);
+                let next = attempt + 1;
+                report::retrying_lost(&job, slot, next, delay);
+                self.push(
+                    at,
+                    index,
+                    Due::Retry {
+                        slot,
+                        attempt: next,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Slots that fell due while no clock scheduled: the latest within the grace runs
+    /// (`event=caught_up`), the others are recorded as misfires.
+    async fn catch_up(&mut self, marks: Vec<JobMark>) {
+        for mark in marks {
+            let Some(index) = self.index_of(&mark.job) else {
+                continue;
+            };
+            let now = self.clock.now();
+            let refused = std::mem::take(&mut self.jobs[index].refused);
+            let state = &self.jobs[index];
+            let makeup = catch_up::plan(
+                state.spec.timetable(),
+                mark.after,
+                &refused,
+                state.next.map(|fire| fire.at),
+                now,
+                state.spec.job.misfire_grace,
+            );
+            let name = state.spec.job.name.clone();
+            if !makeup.missed.is_empty() {
+                let first = makeup.missed[0];
+                let last = makeup.missed[makeup.missed.len() - 1];
+                let count = makeup.missed.len() as u64 + makeup.unrecorded;
+                report::missed(&name, first, last, count, false, report::late_ms(last, now));
+                self.observer
+                    .skipped(&state.spec.job, first, SkipReason::Misfire, None, count);
+                self.gate.note(RunNote::Missed {
+                    job: name.clone(),
+                    slots: makeup.missed,
+                });
+            }
+            if let Some(fire) = makeup.run {
+                let claim = self.gate.claim(&name, fire.slot).await;
+                if matches!(claim, Claim::Ours { .. }) {
+                    report::caught_up(&name, fire.slot, report::late_ms(fire.at, now));
+                }
+                self.on_claim(index, fire, claim, now);
+            }
+        }
+    }
+
     fn start(
         &mut self,
         index: usize,
@@ -380,9 +656,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         let run = self.last_run;
         let state = &mut self.jobs[index];
         let job = &state.spec.job;
-        let output = self.observer.wants_output(job).then(OutputTail::default);
-        let mut spec = build_run_spec(job, run, slot, attempt);
-        spec.output = output.clone();
+        let spec = build_run_spec(job, run, slot, attempt);
         let handle = self.executor.start(spec);
         let reference = RunRef {
             job: &job.name,
@@ -397,23 +671,13 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             slot,
             attempt,
         });
-        state.running.push(Active {
-            run,
+        self.gate.note(RunNote::Started {
+            job: job.name.clone(),
             slot,
             attempt,
-            control: handle.control(),
-            stop: None,
-            output,
+            at: now,
         });
-        let finished_tx = self.finished_tx.clone();
-        tokio::spawn(async move {
-            let outcome = handle.wait().await;
-            let _ = finished_tx.send(Finished {
-                job: index,
-                run,
-                outcome,
-            });
-        });
+        self.track(index, run, slot, attempt, handle);
     }
 
     fn on_finished(&mut self, finished: Finished) {
@@ -435,17 +699,28 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             attempt: active.attempt,
         };
         let failed = report::ended(reference, &finished.outcome, active.stop);
+        self.gate
+            .note(ended_note(&job.name, &active, &finished.outcome, now));
         let info = RunInfo {
             job,
             run: active.run,
             slot: active.slot,
             attempt: active.attempt,
         };
-        let output = active.output.as_ref().map(OutputTail::text);
+        // A detached run goes on in its dyno; the clock that adopts it reports its end.
+        let observed = !matches!(finished.outcome.end, End::Detached);
+        let output = (observed && self.observer.wants_output(job)).then(|| {
+            (
+                active.output.text().unwrap_or_default(),
+                active.output.cut(),
+            )
+        });
         let mut after = AfterEnd::Final;
         if self.shutting_down {
-            self.observer
-                .ended(info, &finished.outcome, active.stop, after, output);
+            if observed {
+                self.observer
+                    .ended(info, &finished.outcome, active.stop, after, output);
+            }
             return;
         }
         let mut superseded_retry = None;
@@ -466,8 +741,10 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 retry_at = Some(at);
             }
         }
-        self.observer
-            .ended(info, &finished.outcome, active.stop, after, output);
+        if observed {
+            self.observer
+                .ended(info, &finished.outcome, active.stop, after, output);
+        }
         if let Some(attempt) = superseded_retry {
             self.skip(
                 finished.job,
@@ -497,6 +774,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         signals: &mut mpsc::UnboundedReceiver<&'static str>,
     ) {
         self.shutting_down = true;
+        self.gate.stop_leading();
         report::shutting_down(signal, self.running_count(), self.shutdown_grace);
         self.observer.stopping(self.shutdown_grace);
         self.drop_announced_retries();
@@ -510,10 +788,16 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 );
                 self.observer
                     .skipped(&state.spec.job, waiting.slot, SkipReason::Shutdown, None, 0);
+                self.gate.note(RunNote::Skipped {
+                    job: state.spec.job.name.clone(),
+                    slot: waiting.slot,
+                    attempt: 1,
+                    reason: SkipReason::Shutdown,
+                });
             }
             for active in &mut state.running {
                 active.stop = Some(StopReason::Interrupted);
-                active.control.send(Control::Terminate { kill_after: None });
+                active.control.send(Control::Release);
             }
         }
         let grace_end = Instant::now() + self.shutdown_grace;
@@ -547,9 +831,16 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         for entry in retries {
             if let Due::Retry { slot, attempt } = entry.due {
                 let job = &self.jobs[entry.job].spec.job;
-                report::skipped(&job.name, slot, SkipReason::Shutdown, Some(attempt));
+                let name = &job.name;
+                report::skipped(name, slot, SkipReason::Shutdown, Some(attempt));
                 self.observer
                     .skipped(job, slot, SkipReason::Shutdown, Some(attempt), 0);
+                self.gate.note(RunNote::Skipped {
+                    job: name.clone(),
+                    slot,
+                    attempt,
+                    reason: SkipReason::Shutdown,
+                });
             }
         }
     }
@@ -573,6 +864,33 @@ fn saturating_after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
         .ok()
         .and_then(|delay| now.checked_add_signed(delay))
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// How a run ended, as history keeps it.
+fn ended_note(job: &str, active: &Active, outcome: &Outcome, now: DateTime<Utc>) -> RunNote {
+    let (status, reason, exit_code) = match (active.stop, &outcome.end) {
+        (Some(StopReason::Replaced), _) => (RunStatus::Interrupted, Some("replaced"), None),
+        (Some(StopReason::Interrupted), _) => (RunStatus::Interrupted, Some("shutdown"), None),
+        (None, End::Exited(0)) => (RunStatus::Succeeded, None, Some(0)),
+        (None, End::Exited(code)) => (RunStatus::Failed, None, Some(*code)),
+        (None, End::Signaled(_)) => (RunStatus::Failed, None, Some(outcome.end.exit_code())),
+        (None, End::TimedOut) => (RunStatus::TimedOut, None, Some(outcome.end.exit_code())),
+        (None, End::Stopped) => (RunStatus::Interrupted, Some("stopped"), None),
+        (None, End::SpawnFailed(_)) => (RunStatus::Failed, None, Some(outcome.end.exit_code())),
+        (None, End::Lost(_)) => (RunStatus::Lost, Some("untracked"), None),
+        (None, End::Detached) => (RunStatus::Detached, None, None),
+    };
+    RunNote::Ended {
+        job: job.to_string(),
+        slot: active.slot,
+        attempt: active.attempt,
+        at: now,
+        status,
+        reason,
+        exit_code,
+        duration: outcome.duration,
+        output: active.output.text(),
+    }
 }
 
 /// The delay before attempt `failed_attempt + 1`: `backoff`, doubled for each earlier retry.

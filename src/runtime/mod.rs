@@ -31,6 +31,7 @@
 //!   is logged as `reason=shutdown`, and `event=stopped unreported=N` counts the runs
 //!   that had still not ended 5 s after their SIGKILL.
 
+mod catch_up;
 mod clock;
 mod engine;
 mod gate;
@@ -40,10 +41,13 @@ mod spec;
 mod timetable;
 
 #[cfg(test)]
+mod gate_tests;
+#[cfg(test)]
 mod tests;
 
+pub use catch_up::{Makeup, plan as plan_catch_up};
 pub use clock::{Clock, SystemClock, TokioClock};
-pub use gate::{FireGate, LocalGate};
+pub use gate::{Claim, FireGate, GateEvent, JobMark, LocalGate, RunNote, RunStatus};
 pub use observe::{AfterEnd, NoObserver, RunInfo, RunObserver};
 pub use spec::build_run_spec;
 pub use timetable::Timetable;
@@ -54,7 +58,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::config::{Config, Job};
-use crate::exec::Executor;
+use crate::exec::{Executor, RunHandle, RunSpec};
+use chrono::{DateTime, Utc};
 
 /// A job as the runtime holds it: its settings and where its slots come from.
 pub struct ClockJob {
@@ -86,9 +91,23 @@ impl ClockJob {
     }
 }
 
+/// A run an earlier clock started that this one takes over (a one-off dyno still
+/// running): it counts for its job's overlap, and its end is logged as any run's.
+pub struct AdoptedRun {
+    pub job: String,
+    pub slot: DateTime<Utc>,
+    pub attempt: u32,
+    /// Where it runs, for the `adopted` line (`run.N`).
+    pub dyno: String,
+    /// Follows it, given the spec the runtime builds for it (its run number, env, timeout).
+    pub follow: Box<dyn FnOnce(RunSpec) -> RunHandle + Send>,
+}
+
 /// What the runtime runs: the enabled jobs, in file order.
 pub struct Plan {
     pub jobs: Vec<ClockJob>,
+    /// Runs to take over at start-up.
+    pub adopted: Vec<AdoptedRun>,
     /// How many jobs the file has with `enabled: false` (for the start-up line).
     pub disabled: usize,
     pub shutdown_grace: Duration,
@@ -108,6 +127,7 @@ impl Plan {
         Plan {
             disabled: total - jobs.len(),
             jobs,
+            adopted: Vec::new(),
             shutdown_grace: config.shutdown_grace,
         }
     }

@@ -102,7 +102,7 @@ mod tests {
     use chrono::TimeZone;
     use tokio::sync::mpsc;
 
-    use super::super::{FireGate, Plan, TokioClock, run_observed};
+    use super::super::{Claim, FireGate, Plan, TokioClock, run_observed};
     use super::*;
     use crate::exec::{Executor, RunHandle, RunSpec};
 
@@ -117,8 +117,10 @@ mod tests {
     #[derive(Clone, Default)]
     struct Leader(Arc<AtomicBool>);
     impl FireGate for Leader {
-        async fn claim(&self, _job: &str, _slot: DateTime<Utc>) -> bool {
-            true
+        async fn claim(&self, _job: &str, _slot: DateTime<Utc>) -> Claim {
+            Claim::Ours {
+                busy_elsewhere: false,
+            }
         }
         async fn leads(&self) -> bool {
             self.0.load(Ordering::SeqCst)
@@ -145,6 +147,7 @@ mod tests {
         let (signals, signals_rx) = mpsc::unbounded_channel();
         let plan = Plan {
             jobs: Vec::new(),
+            adopted: Vec::new(),
             disabled: 0,
             shutdown_grace: Duration::from_secs(1),
         };

@@ -40,6 +40,12 @@ pub const EVENTS: &[&str] = &[
     "leftover",
     "lost",
     "output_dropped",
+    // A run in a one-off dyno.
+    "launched",
+    "adopted",
+    "adoption_failed",
+    "stop_failed",
+    "detached",
     // Runs that did not happen.
     "skipped",
     // Shutdown.
@@ -52,6 +58,12 @@ pub const EVENTS: &[&str] = &[
     "notify_failed",
     "notify_dropped",
     "notify_disabled",
+    // With a store (several clocks on one database).
+    "store",
+    "leader",
+    "standby",
+    "caught_up",
+    "store_error",
 ];
 
 /// RFC 3339 in UTC (`2026-01-05T09:00:00Z`), with a fraction only when there is one.
@@ -122,6 +134,9 @@ pub enum StopReason {
     Interrupted,
 }
 
+/// What a failed line says of a dyno the platform killed for memory.
+const MEMORY_EXCEEDED: &str = "the platform killed the dyno for memory (R15, Memory quota vastly exceeded): give the job a larger dyno_size";
+
 /// Logs how a run ended; returns `true` when the run failed by itself (a non-zero exit,
 /// a signal, a timeout, a failed start), which is what retries are for. A lost run is
 /// not such a failure: nobody knows how it ended.
@@ -130,7 +145,24 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
     let scheduled_for = rfc3339(run.slot);
     let scheduled_for = scheduled_for.as_str();
     let (job, id, attempt) = (run.job, run.run, run.attempt);
+    let dyno = outcome.dyno.as_ref().map(|note| note.name.as_str());
+    let memory = outcome
+        .dyno
+        .as_ref()
+        .is_some_and(|note| note.memory_exceeded);
     match (stop, &outcome.end) {
+        (_, End::Detached) => {
+            tracing::warn!(
+                event = "detached",
+                job,
+                run = id,
+                scheduled_for,
+                attempt,
+                dyno,
+                duration_ms
+            );
+            false
+        }
         (Some(StopReason::Replaced), _) => {
             tracing::warn!(
                 event = "killed",
@@ -139,6 +171,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 scheduled_for,
                 attempt,
                 reason = "replaced",
+                dyno,
                 duration_ms
             );
             false
@@ -150,6 +183,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 run = id,
                 scheduled_for,
                 attempt,
+                dyno,
                 duration_ms
             );
             false
@@ -162,6 +196,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 scheduled_for,
                 attempt,
                 exit_code = 0,
+                dyno,
                 duration_ms
             );
             false
@@ -174,6 +209,8 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 scheduled_for,
                 attempt,
                 exit_code = code,
+                dyno,
+                error = memory.then_some(MEMORY_EXCEEDED),
                 duration_ms
             );
             true
@@ -188,6 +225,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 attempt,
                 exit_code,
                 signal,
+                dyno,
                 duration_ms
             );
             true
@@ -199,6 +237,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 run = id,
                 scheduled_for,
                 attempt,
+                dyno,
                 duration_ms
             );
             true
@@ -211,6 +250,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 scheduled_for,
                 attempt,
                 reason = "stopped",
+                dyno,
                 duration_ms
             );
             false
@@ -224,6 +264,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 attempt,
                 exit_code = 127,
                 error = error.as_str(),
+                dyno,
                 duration_ms
             );
             true
@@ -236,6 +277,7 @@ pub fn ended(run: RunRef<'_>, outcome: &Outcome, stop: Option<StopReason>) -> bo
                 run = id,
                 scheduled_for,
                 attempt,
+                dyno,
                 error = error.as_str(),
                 duration_ms
             );
@@ -261,6 +303,8 @@ pub enum SkipReason {
     Shutdown,
     /// Another clock claimed the slot.
     Claimed,
+    /// The store could not be reached to claim it.
+    StoreError,
 }
 
 impl SkipReason {
@@ -273,6 +317,7 @@ impl SkipReason {
             SkipReason::RetrySuperseded => "retry_superseded",
             SkipReason::Shutdown => "shutdown",
             SkipReason::Claimed => "claimed",
+            SkipReason::StoreError => "store_error",
         }
     }
 }
@@ -371,6 +416,84 @@ pub fn stopped(unreported: usize) {
     } else {
         tracing::warn!(event = "stopped", unreported);
     }
+}
+
+/// A one-off dyno was adopted from an earlier clock: this clock follows it to its end.
+pub fn adopted(run: RunRef<'_>, dyno: &str) {
+    tracing::info!(
+        event = "adopted",
+        job = run.job,
+        run = run.run,
+        scheduled_for = rfc3339(run.slot).as_str(),
+        attempt = run.attempt,
+        dyno
+    );
+}
+
+/// The dynos of an earlier clock could not be listed: none is adopted.
+pub fn adoption_failed(error: &str) {
+    tracing::warn!(event = "adoption_failed", error);
+}
+
+/// A slot that fell due while no clock scheduled, started now (a restart, a takeover).
+pub fn caught_up(job: &str, slot: DateTime<Utc>, late_ms: u64) {
+    tracing::info!(
+        event = "caught_up",
+        job,
+        scheduled_for = rfc3339(slot).as_str(),
+        late_ms
+    );
+}
+
+/// A run lost with a dead clock gets attempt `attempt` after `delay`.
+pub fn retrying_lost(job: &str, slot: DateTime<Utc>, attempt: u32, delay: Duration) {
+    tracing::info!(
+        event = "retrying",
+        job,
+        scheduled_for = rfc3339(slot).as_str(),
+        attempt,
+        delay_ms = ms(delay),
+        reason = "lost",
+    );
+}
+
+/// Leadership changed: `state` is `acquired`, `released` or `lost`.
+pub fn leader(state: &str, dyno: Option<&str>, instance: &str, reason: Option<&str>) {
+    match state {
+        "lost" => tracing::warn!(event = "leader", state, dyno, instance, reason),
+        _ => tracing::info!(event = "leader", state, dyno, instance),
+    }
+}
+
+/// This clock waits while another one schedules.
+pub fn standby(leader_dyno: Option<&str>) {
+    tracing::info!(event = "standby", leader_dyno);
+}
+
+/// A run that was going on a clock that died (its lease and heartbeat are gone).
+pub fn lost(job: &str, slot: DateTime<Utc>, attempt: u32, dyno: Option<&str>) {
+    tracing::error!(
+        event = "lost",
+        job,
+        scheduled_for = rfc3339(slot).as_str(),
+        attempt,
+        dyno
+    );
+}
+
+/// The store failed; `suppressed` counts the like errors not logged since the last line.
+pub fn store_error(kind: &str, error: &str, suppressed: u64) {
+    tracing::error!(
+        event = "store_error",
+        kind,
+        error,
+        suppressed = (suppressed > 0).then_some(suppressed)
+    );
+}
+
+/// The store is ready: the schema is current and this clock is registered.
+pub fn store_ready(schema: i32, migrated: bool, tls: &str) {
+    tracing::info!(event = "store", state = "ready", schema, migrated, tls);
 }
 
 #[cfg(test)]

@@ -26,7 +26,6 @@ pub fn build_run_spec(job: &Job, run: u64, slot: DateTime<Utc>, attempt: u32) ->
         env,
         timeout: job.timeout,
         kill_grace: job.kill_grace,
-        output: None,
     }
 }
 

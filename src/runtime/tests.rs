@@ -91,6 +91,8 @@ fn job(name: &str) -> Job {
         misfire_grace: Duration::from_secs(30),
         alert: None,
         monitor: None,
+        run: crate::config::RunOn::Local,
+        dyno_size: None,
         line: 1,
     }
 }
@@ -186,6 +188,8 @@ impl Executor for FakeExecutor {
                         }
                         Some(Control::Kill) if !behavior.unkillable => break End::Stopped,
                         Some(Control::Kill) => {}
+                        Some(Control::Release) if !behavior.ignores_term => break End::Stopped,
+                        Some(Control::Release) => {}
                         None => std::future::pending::<()>().await,
                     },
                 }
@@ -193,6 +197,7 @@ impl Executor for FakeExecutor {
             let _ = supervisor.outcome.send(Outcome {
                 end,
                 duration: started.elapsed(),
+                dyno: None,
             });
         });
         handle
@@ -242,8 +247,8 @@ impl Clock for JumpClock {
 struct RefuseAll;
 
 impl FireGate for RefuseAll {
-    async fn claim(&self, _job: &str, _slot: DateTime<Utc>) -> bool {
-        false
+    async fn claim(&self, _job: &str, _slot: DateTime<Utc>) -> Claim {
+        Claim::Taken
     }
 }
 
@@ -277,6 +282,7 @@ impl Harness {
                 .into_iter()
                 .map(|(job, timetable)| ClockJob::with_timetable(job, timetable))
                 .collect(),
+            adopted: Vec::new(),
             disabled: 1,
             shutdown_grace,
         };

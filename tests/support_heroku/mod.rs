@@ -106,7 +106,7 @@ pub struct FakeHeroku {
     state: Arc<Mutex<State>>,
 }
 
-fn schema() -> Value {
+pub fn schema() -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/platform_api/schema_subset.json");
     let text = std::fs::read_to_string(&path).expect("read the schema fixture");
@@ -268,7 +268,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>, schema: &Value) {
     }
 }
 
-fn read_request(stream: &TcpStream) -> Option<Recorded> {
+pub fn read_request(stream: &TcpStream) -> Option<Recorded> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
@@ -303,7 +303,7 @@ fn read_request(stream: &TcpStream) -> Option<Recorded> {
 
 /// The link whose method and href pattern match. `{(...)}` in an href stands for one path
 /// segment.
-fn find_link<'a>(schema: &'a Value, method: &str, path: &str) -> Option<&'a Value> {
+pub fn find_link<'a>(schema: &'a Value, method: &str, path: &str) -> Option<&'a Value> {
     let path_segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     schema["links"].as_array()?.iter().find(|link| {
         let href = link["href"].as_str().unwrap_or("");
@@ -334,7 +334,7 @@ fn is_app_name(name: &str) -> bool {
         && bytes[bytes.len() - 1] != b'-'
 }
 
-fn check_request(schema: &Value, link: &Value, request: &Recorded) -> Vec<String> {
+pub fn check_request(schema: &Value, link: &Value, request: &Recorded) -> Vec<String> {
     let what = format!("{} {}", request.method, request.path);
     let mut problems = Vec::new();
     let app = request.path.split('/').nth(2).unwrap_or("");
@@ -395,7 +395,13 @@ fn is_uuid_v4(value: &str) -> bool {
 
 /// Checks `value` against a (sub)schema: `$ref`, `type`, `properties` (no others allowed)
 /// and `items`. That is all the links here use.
-fn check_value(schema: &Value, sub: &Value, value: &Value, at: &str, problems: &mut Vec<String>) {
+pub fn check_value(
+    schema: &Value,
+    sub: &Value,
+    value: &Value,
+    at: &str,
+    problems: &mut Vec<String>,
+) {
     if let Some(reference) = sub.get("$ref").and_then(Value::as_str) {
         match resolve(schema, reference) {
             Some(target) => check_value(schema, target, value, at, problems),
