@@ -14,6 +14,7 @@ pub mod deadline;
 pub mod exec;
 pub mod heroku;
 pub mod logging;
+pub mod notify;
 pub mod procfile;
 pub mod runtime;
 pub mod schedule;

@@ -274,3 +274,24 @@ async fn a_job_killed_by_a_signal_from_outside_is_a_failure() {
     assert_eq!(outcome.end, End::Signaled(9));
     assert_eq!(outcome.end.exit_code(), 137);
 }
+
+#[tokio::test]
+async fn the_output_tail_keeps_the_last_lines_of_both_streams() {
+    let spec = spec("for i in $(seq 1 3000); do echo \"out $i\"; done; echo 'last words' >&2");
+    let handle = LocalExecutor.start(spec);
+    let tail = handle.output.clone();
+    let outcome = tokio::time::timeout(BOUND, handle.wait())
+        .await
+        .expect("the run did not end within the bound");
+    assert_eq!(outcome.end, End::Exited(0));
+    assert!(tail.cut(), "3000 lines do not fit in the tail");
+    let text = tail.text().expect("some output");
+    assert!(
+        text.len() <= heroku_clock::exec::TAIL_BYTES,
+        "{} bytes",
+        text.len()
+    );
+    assert!(text.contains("out 3000\n"), "the end is kept: {text}");
+    assert!(text.contains("last words\n"), "stderr too: {text}");
+    assert!(!text.contains("out 1\n"), "the start is dropped");
+}

@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::Failure;
@@ -21,7 +22,8 @@ use super::signals::forward_signals;
 use crate::config::{self, Config};
 use crate::exec::JobExecutor;
 use crate::logging::{self, LogSettings};
-use crate::runtime::{self, LocalGate, Plan, SystemClock};
+use crate::notify::{Notifier, deliver};
+use crate::runtime::{self, LocalGate, NoObserver, Plan, RunObserver, SystemClock};
 use crate::store::{self, StoreGate, StoreSettings};
 use clap::Parser;
 
@@ -82,6 +84,11 @@ fn run(args: ClockArgs) -> Result<ExitCode, Failure> {
     let runtime = tokio_runtime()?;
     runtime.block_on(async {
         let signals = forward_signals()?;
+        let notifier = start_notifier(&config)?;
+        let observer: Arc<dyn RunObserver> = match &notifier {
+            Some(notifier) => Arc::clone(notifier) as Arc<dyn RunObserver>,
+            None => Arc::new(NoObserver),
+        };
         let mut plan = Plan::from_config(config);
         let executor = match dynos {
             Some(dynos) => {
@@ -91,19 +98,41 @@ fn run(args: ClockArgs) -> Result<ExitCode, Failure> {
             None => JobExecutor::local(),
         };
         match settings {
-            None => runtime::run(plan, executor, LocalGate, SystemClock, signals).await,
+            None => {
+                runtime::run_observed(plan, executor, LocalGate, SystemClock, observer, signals)
+                    .await
+            }
             Some(settings) => {
                 let (gate, tasks) = StoreGate::start(settings).map_err(|error| {
                     Failure::new(format!("the store cannot be used: {error}"))
                         .with_hint("fix sslrootcert or sslmode in the database URL")
                 })?;
-                runtime::run(plan, executor, gate.clone(), SystemClock, signals).await;
+                runtime::run_observed(plan, executor, gate.clone(), SystemClock, observer, signals)
+                    .await;
                 gate.finish(tasks, FLUSH_WAIT).await;
             }
         }
         Ok::<(), Failure>(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Alerts, monitor pings and the heartbeat, when the file asks for any: credentials
+/// are read from the environment now, once.
+fn start_notifier(config: &Config) -> Result<Option<Arc<Notifier>>, Failure> {
+    let wanted = !config.notify.is_empty()
+        || config.heartbeat.is_some()
+        || config.jobs.iter().any(|job| job.monitor.is_some());
+    if !wanted {
+        return Ok(None);
+    }
+    let http = deliver::http_client()
+        .map_err(|error| Failure::usage(format!("cannot set up HTTP for alerts: {error}")))?;
+    Ok(Notifier::start(
+        config,
+        &|name| std::env::var(name).ok(),
+        http,
+    ))
 }
 
 /// What the store needs, from the `store:` block and the environment. The URL is read

@@ -10,11 +10,13 @@ mod checked_config;
 pub mod clock;
 mod database;
 mod dynos;
+mod env_dir;
 #[cfg(test)]
 mod extreme_values;
 mod history;
 mod init;
 mod next;
+mod notify_cmd;
 mod platform;
 mod procfile_cmd;
 mod report;
@@ -49,6 +51,8 @@ enum Command {
     Scale(scale::Args),
     /// Show the clock dyno's formation, state and the next runs.
     Status(status::Args),
+    /// Send a test message through an alert channel and show what the endpoint answered.
+    Notify(notify_cmd::Args),
     /// List the runs the store remembers, newest first (needs a `store:` block).
     History(history::Args),
     /// Write a starter clock.yml and the Procfile's clock entry into this app.
@@ -100,6 +104,7 @@ pub fn clockctl_main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Scale(args) => scale::run(args),
         Command::Status(args) => status::run(args),
+        Command::Notify(args) => notify_cmd::run(args),
         Command::History(args) => history::run(args),
         Command::Init(args) => init::run(args),
         Command::Procfile(args) => procfile_cmd::run(args),

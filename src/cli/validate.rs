@@ -30,6 +30,10 @@ pub struct Args {
     /// `text` for people, `json` for scripts.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Also check that every `${VAR}` the file names is set in DIR (the buildpack's
+    /// ENV_DIR: one file per config var). Values are never printed.
+    #[arg(long, value_name = "DIR")]
+    env_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -41,6 +45,17 @@ enum Format {
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let now = Utc::now();
     let (source, mut parsed) = load(&args.file, now)?;
+    if let (Some(dir), Some(config)) = (&args.env_dir, &parsed.config) {
+        if !dir.is_dir() {
+            return Err(Failure::usage(format!(
+                "--env-dir {}: not a directory",
+                dir.display()
+            )));
+        }
+        let missing = super::env_dir::check(config, dir);
+        parsed.diagnostics.extend(missing);
+        parsed.diagnostics.sort_by_key(|d| (d.line, d.column));
+    }
     if args.strict {
         for diagnostic in &mut parsed.diagnostics {
             diagnostic.severity = Severity::Error;
@@ -141,6 +156,10 @@ struct JobJson {
     overlap: &'static str,
     retries: u32,
     next_run: Option<String>,
+    /// The monitor's service (`healthchecks`, ...); never its URL.
+    monitor: Option<&'static str>,
+    /// The channels its alerts go to.
+    alert_to: Option<Vec<String>>,
 }
 
 #[derive(Serialize)]
@@ -207,5 +226,7 @@ fn job_json(job: &Job, now: DateTime<Utc>) -> JobJson {
         } else {
             None
         },
+        monitor: job.monitor.as_ref().map(config::Monitor::kind),
+        alert_to: job.alert.as_ref().map(|alert| alert.to.clone()),
     }
 }

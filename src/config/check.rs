@@ -39,11 +39,13 @@ use crate::schedule::{AtTime, JobSchedule, Schedule, ScheduleError};
 use crate::visible::visible;
 
 /// The keys of the file's top level.
-const TOP_KEYS: [&str; 6] = [
+const TOP_KEYS: [&str; 8] = [
     "timezone",
     "defaults",
     "jobs",
     "shutdown_grace",
+    "notify",
+    "heartbeat",
     "app",
     "store",
 ];
@@ -118,6 +120,18 @@ impl Checker<'_> {
             Some((_, value)) => self.shutdown_grace(value),
             None => Some(DEFAULT_SHUTDOWN_GRACE),
         };
+        // Before the jobs, so that each `alert.to` can be checked against the channels.
+        let notify = match top.get("notify") {
+            Some((_, value)) => self.notify_block(value),
+            None => Some(Vec::new()),
+        };
+        self.channels = notify
+            .as_ref()
+            .map(|channels| channels.iter().map(|c| c.name.clone()).collect());
+        let heartbeat = match top.get("heartbeat") {
+            Some((key, value)) => self.heartbeat_block(key, value).map(Some),
+            None => Some(None),
+        };
         let defaults = match top.get("defaults") {
             Some((_, value)) => match &value.value {
                 Value::Map(entries) => self.read_fields(Section::Defaults, entries),
@@ -149,6 +163,8 @@ impl Checker<'_> {
             shutdown_grace: shutdown_grace?,
             app: app?,
             jobs: jobs?,
+            notify: notify?,
+            heartbeat: heartbeat?,
             store: store?,
         })
     }
@@ -311,6 +327,13 @@ impl Checker<'_> {
             }
             Some((_, parsed)) => parsed.clone(),
         };
+        let alert = match &fields.alert {
+            Some(alert) => {
+                let channels = self.channels.clone();
+                Some(self.alert(name, alert, channels.as_deref())?)
+            }
+            None => None,
+        };
         let schedule = self.job_schedule(name, &fields, schedule?, file_tz)?;
         let job = Job {
             name: name.to_owned(),
@@ -325,6 +348,8 @@ impl Checker<'_> {
             retry_backoff: fields.retry_backoff.unwrap_or(DEFAULT_RETRY_BACKOFF),
             env: fields.env.clone().unwrap_or_default(),
             misfire_grace: fields.misfire_grace.unwrap_or(DEFAULT_MISFIRE_GRACE),
+            alert,
+            monitor: fields.monitor.clone(),
             run: fields.run.as_ref().map(|run| run.value).unwrap_or_default(),
             dyno_size: fields.dyno_size.as_ref().map(|size| size.value.clone()),
             line: self.line_of(&key.span),

@@ -47,6 +47,8 @@ pub(super) enum Repeated {
     Variable,
     /// A job name under `jobs:`.
     Job,
+    /// A channel name under `notify:`.
+    Channel,
 }
 
 /// Collects diagnostics against one source text.
@@ -63,6 +65,9 @@ pub(super) struct Checker<'a> {
     /// Each distinct valid cron text, parsed once: parsing is pure, and large files repeat
     /// their expressions.
     pub parsed_crons: HashMap<String, CronExpr>,
+    /// The channel names under `notify:`, for `alert.to`; `None` when that block is
+    /// invalid (its errors are reported there, not again at each job).
+    pub channels: Option<Vec<String>>,
 }
 
 impl<'a> Checker<'a> {
@@ -75,6 +80,7 @@ impl<'a> Checker<'a> {
             dropped: (0, 0),
             cron_facts: HashMap::new(),
             parsed_crons: HashMap::new(),
+            channels: Some(Vec::new()),
         }
     }
 
@@ -133,6 +139,11 @@ impl<'a> Checker<'a> {
         });
     }
 
+    /// Where `span` is, as a person reads it.
+    pub fn position(&self, span: &Span) -> super::source::Position {
+        self.index.position(span)
+    }
+
     pub fn line_of(&self, span: &Span) -> u32 {
         self.index.line(span.start)
     }
@@ -158,6 +169,7 @@ impl<'a> Checker<'a> {
             Repeated::Key => format!("duplicate key \"{shown}\""),
             Repeated::Variable => format!("duplicate variable \"{shown}\" in env"),
             Repeated::Job => format!("duplicate job \"{shown}\""),
+            Repeated::Channel => format!("duplicate channel \"{shown}\""),
         };
         self.error(
             span,

@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 
 use super::checker::{Checker, Repeated};
 use super::duration;
-use super::model::{MAX_RETRIES, Overlap, RunOn};
+use super::model::{AlertOn, MAX_RETRIES, Monitor, Overlap, RunOn};
 use super::names::{closest, is_env_name};
 use super::source::Span;
 use super::when;
@@ -23,10 +23,10 @@ use crate::visible::visible;
 
 /// The keys that pick a job's schedule; exactly one per job.
 pub(super) const SCHEDULE_KEYS: [&str; 3] = ["cron", "every", "at"];
-/// The keys only a job may set: its command and its schedule.
-pub(super) const JOB_ONLY_KEYS: [&str; 4] = ["command", "cron", "every", "at"];
+/// The keys only a job may set: its command, its schedule and its monitor.
+pub(super) const JOB_ONLY_KEYS: [&str; 5] = ["command", "cron", "every", "at", "monitor"];
 /// The keys `defaults:` may set (every job key but the schedule and the command).
-pub(super) const SETTING_KEYS: [&str; 15] = [
+pub(super) const SETTING_KEYS: [&str; 16] = [
     "timezone",
     "description",
     "enabled",
@@ -40,6 +40,7 @@ pub(super) const SETTING_KEYS: [&str; 15] = [
     "start",
     "end",
     "misfire_grace",
+    "alert",
     "run",
     "dyno_size",
 ];
@@ -50,6 +51,32 @@ const OVERLAP_VALUES: [&str; 4] = ["skip", "queue", "replace", "allow"];
 pub(super) struct At<T> {
     pub value: T,
     pub span: Span,
+}
+
+/// `alert:` as one map writes it, before it is merged over `defaults.alert`.
+#[derive(Debug, Clone, Default)]
+pub(super) struct AlertFields {
+    pub to: Option<Vec<At<String>>>,
+    pub on: Option<Vec<AlertOn>>,
+    pub after: Option<u32>,
+    pub recovery: Option<bool>,
+    pub repeat: Option<Option<Duration>>,
+    /// Where the `alert:` key is written.
+    pub span: Span,
+}
+
+impl AlertFields {
+    /// `self` with the keys it leaves out taken from `defaults`.
+    pub fn or_defaults(self, defaults: &AlertFields) -> AlertFields {
+        AlertFields {
+            to: self.to.or_else(|| defaults.to.clone()),
+            on: self.on.or_else(|| defaults.on.clone()),
+            after: self.after.or(defaults.after),
+            recovery: self.recovery.or(defaults.recovery),
+            repeat: self.repeat.or(defaults.repeat),
+            span: self.span,
+        }
+    }
 }
 
 /// A schedule as written, before zone, jitter and window are applied.
@@ -81,6 +108,8 @@ pub(super) struct Fields {
     pub start: Option<At<AtTime>>,
     pub end: Option<At<AtTime>>,
     pub misfire_grace: Option<Duration>,
+    pub alert: Option<AlertFields>,
+    pub monitor: Option<Monitor>,
     pub run: Option<At<RunOn>>,
     pub dyno_size: Option<At<String>>,
     /// Keys that an unknown key was probably meant to be (`comand` → `command`), so the
@@ -122,6 +151,10 @@ impl Fields {
         fill(&mut self.retries, &defaults.retries);
         fill(&mut self.retry_backoff, &defaults.retry_backoff);
         fill(&mut self.misfire_grace, &defaults.misfire_grace);
+        self.alert = match (self.alert.take(), &defaults.alert) {
+            (Some(own), Some(default)) => Some(own.or_defaults(default)),
+            (own, default) => own.or_else(|| default.clone()),
+        };
         if let Some(default_env) = &defaults.env {
             let mut env = default_env.clone();
             env.extend(self.env.take().unwrap_or_default());
@@ -181,7 +214,7 @@ impl Checker<'_> {
                 self.error(
                     &key_node.span,
                     format!("\"{key}\" cannot be set in defaults"),
-                    Some("each job sets its own command and schedule".into()),
+                    Some("each job sets its own command, schedule and monitor".into()),
                 );
             }
             "command" => {
@@ -246,6 +279,12 @@ impl Checker<'_> {
                 fields.misfire_grace = self.duration_value(key, value, false).map(|d| d.value);
             }
             "overlap" => fields.overlap = self.overlap(value),
+            "alert" => fields.alert = self.alert_fields(key_node, value),
+            "monitor" => {
+                if let Section::Job(name) = section {
+                    fields.monitor = self.monitor(name, key_node, value);
+                }
+            }
             "retries" => fields.retries = self.retries(value),
             "env" => fields.env = self.env(value),
             "run" => fields.run = self.run_on(value),

@@ -19,7 +19,7 @@ pub use dyno::{Adoption, DynoExecutor, DynoTimings, time_to_live};
 pub use lines::{Line, LineSplitter, MAX_LINE_BYTES};
 pub use local::LocalExecutor;
 pub use router::JobExecutor;
-pub use tail::{OutputTail, TAIL_BYTES};
+pub use tail::{OutputTail, TAIL_BYTES, last_bytes, last_chars};
 
 use std::collections::BTreeMap;
 use std::time::Duration;

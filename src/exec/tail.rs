@@ -3,8 +3,10 @@
 //! The executor appends every line it forwards (stdout and stderr, in the order it reads
 //! them); whoever holds the run's handle reads the tail when the run has ended. Bounded:
 //! only the last [`TAIL_BYTES`] are kept, so a chatty job costs 4 KiB, not its output.
+//! Alerts and monitor pings read the same tail: the why of a failure is usually at the end.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// How much of the end of a run's output is kept.
@@ -14,6 +16,8 @@ pub const TAIL_BYTES: usize = 4096;
 #[derive(Debug, Clone, Default)]
 pub struct OutputTail {
     bytes: Arc<Mutex<VecDeque<u8>>>,
+    /// Earlier output was dropped to stay under the cap.
+    cut: Arc<AtomicBool>,
 }
 
 impl OutputTail {
@@ -26,7 +30,15 @@ impl OutputTail {
         bytes.extend(line.as_bytes());
         bytes.push_back(b'\n');
         let excess = bytes.len().saturating_sub(TAIL_BYTES);
+        if excess > 0 {
+            self.cut.store(true, Ordering::Relaxed);
+        }
         bytes.drain(..excess);
+    }
+
+    /// Whether earlier output was dropped to stay under [`TAIL_BYTES`].
+    pub fn cut(&self) -> bool {
+        self.cut.load(Ordering::Relaxed)
     }
 
     /// The tail as text: `None` when the run wrote nothing. A character cut at the start
@@ -52,6 +64,27 @@ impl OutputTail {
     }
 }
 
+/// The last `max` bytes of `text` or fewer, starting on a character boundary.
+pub fn last_bytes(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut start = text.len() - max;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    &text[start..]
+}
+
+/// The last `max` characters of `text`.
+pub fn last_chars(text: &str, max: usize) -> &str {
+    match text.char_indices().rev().nth(max.saturating_sub(1)) {
+        Some((start, _)) if max > 0 => &text[start..],
+        _ if max == 0 => "",
+        _ => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +103,16 @@ mod tests {
         assert!(text.len() <= TAIL_BYTES, "{}", text.len());
         assert!(text.ends_with("line 999 é\n"), "{text}");
         assert!(!text.starts_with('\u{fffd}'), "{text}");
+        assert!(tail.cut());
+    }
+
+    #[test]
+    fn cuts_on_character_boundaries() {
+        assert_eq!(last_bytes("aé", 1), "");
+        assert_eq!(last_bytes("aé", 2), "é");
+        assert_eq!(last_bytes("abc", 5), "abc");
+        assert_eq!(last_chars("abcdé", 2), "dé");
+        assert_eq!(last_chars("ab", 5), "ab");
+        assert_eq!(last_chars("ab", 0), "");
     }
 }

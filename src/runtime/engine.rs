@@ -7,6 +7,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -15,7 +16,10 @@ use tokio::time::{Instant, sleep_until};
 
 use super::gate::{Claim, GateEvent, JobMark, RunNote, RunStatus};
 use super::report::{self, RunRef, SkipReason, StopReason};
-use super::{AdoptedRun, Clock, ClockJob, FireGate, Plan, build_run_spec, catch_up};
+use super::{
+    AdoptedRun, AfterEnd, Clock, ClockJob, FireGate, Plan, RunInfo, RunObserver, build_run_spec,
+    catch_up,
+};
 use crate::config::Overlap;
 use crate::deadline::sleep_until_some;
 use crate::exec::{Control, End, Executor, Outcome, RunControl, RunHandle};
@@ -41,6 +45,8 @@ enum Due {
     Retry { slot: DateTime<Utc>, attempt: u32 },
     /// Ask again whether another clock still runs the job, for the run that waits.
     Recheck,
+    /// The observer's heartbeat (the entry's `job` is unused).
+    Heartbeat,
 }
 
 #[derive(Debug)]
@@ -77,7 +83,7 @@ struct Active {
     attempt: u32,
     control: RunControl,
     stop: Option<StopReason>,
-    /// The end of its output, for history.
+    /// The end of its output, for history and the observer.
     output: crate::exec::OutputTail,
 }
 
@@ -123,10 +129,17 @@ pub(super) struct Engine<E, G, C> {
     /// Job index by name, for what the gate reports by name; built at the first gate
     /// event, so a clock without a store never pays for it.
     by_name: Option<HashMap<String, usize>>,
+    observer: Arc<dyn RunObserver>,
 }
 
 impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
-    pub(super) fn new(plan: Plan, executor: E, gate: G, clock: C) -> Self {
+    pub(super) fn new(
+        plan: Plan,
+        executor: E,
+        gate: G,
+        clock: C,
+        observer: Arc<dyn RunObserver>,
+    ) -> Self {
         let (finished_tx, finished_rx) = mpsc::unbounded_channel();
         let jobs = plan
             .jobs
@@ -154,6 +167,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             finished_rx,
             shutting_down: false,
             by_name: None,
+            observer,
         }
     }
 
@@ -197,6 +211,9 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             self.adopt(adopted);
         }
         report::running(self.jobs.len(), self.disabled);
+        if let Some(every) = self.observer.heartbeat_every() {
+            self.push(saturating_after(now, every), 0, Due::Heartbeat);
+        }
     }
 
     /// Takes over a run an earlier clock started: it runs as if started here.
@@ -306,8 +323,22 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                     self.on_retry(entry.job, slot, attempt, entry.at, now)
                 }
                 Due::Recheck => self.on_recheck(entry.job, now).await,
+                Due::Heartbeat => self.on_heartbeat(now).await,
             }
         }
+    }
+
+    /// The heartbeat came due: tell the observer when this clock leads, and come back
+    /// after `every`. Chained from now, not from the due time: a stalled loop must not
+    /// catch up with a burst of pings.
+    async fn on_heartbeat(&mut self, now: DateTime<Utc>) {
+        let Some(every) = self.observer.heartbeat_every() else {
+            return;
+        };
+        if self.gate.leads().await {
+            self.observer.heartbeat(now);
+        }
+        self.push(saturating_after(now, every), 0, Due::Heartbeat);
     }
 
     /// A slot came due. Every slot due by now is looked at (a stalled clock can find
@@ -372,19 +403,32 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 uncounted,
                 report::late_ms(due.at, now),
             );
+            self.observer.skipped(
+                &state.spec.job,
+                fire.slot,
+                SkipReason::Misfire,
+                None,
+                missed,
+            );
         }
         in_grace.then_some(due)
     }
 
     /// What the gate said about a due slot.
     fn on_claim(&mut self, index: usize, fire: Fire, claim: Claim, now: DateTime<Utc>) {
-        let name = self.jobs[index].spec.job.name.as_str();
+        let job = &self.jobs[index].spec.job;
         match claim {
             Claim::Ours { busy_elsewhere } => self.on_claimed(index, fire, busy_elsewhere, now),
-            Claim::Taken => report::skipped(name, fire.slot, SkipReason::Claimed, None),
+            Claim::Taken => {
+                report::skipped(&job.name, fire.slot, SkipReason::Claimed, None);
+                self.observer
+                    .skipped(job, fire.slot, SkipReason::Claimed, None, 0);
+            }
             Claim::Standby => {}
             Claim::Unavailable => {
-                report::skipped(name, fire.slot, SkipReason::StoreError, None);
+                report::skipped(&job.name, fire.slot, SkipReason::StoreError, None);
+                self.observer
+                    .skipped(job, fire.slot, SkipReason::StoreError, None, 0);
                 let refused = &mut self.jobs[index].refused;
                 if refused.len() < catch_up::MAX_RECORDED {
                     refused.push(fire.slot);
@@ -393,10 +437,13 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         }
     }
 
-    /// Logs a skip and tells the gate, for a slot (or a retry) this clock had claimed.
+    /// Logs a skip and tells the gate and the observer, for a slot (or a retry) this
+    /// clock had claimed.
     fn skip(&self, index: usize, slot: DateTime<Utc>, reason: SkipReason, attempt: Option<u32>) {
-        let name = &self.jobs[index].spec.job.name;
+        let job = &self.jobs[index].spec.job;
+        let name = &job.name;
         report::skipped(name, slot, reason, attempt);
+        self.observer.skipped(job, slot, reason, attempt, 0);
         self.gate.note(RunNote::Skipped {
             job: name.clone(),
             slot,
@@ -579,6 +626,8 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 let last = makeup.missed[makeup.missed.len() - 1];
                 let count = makeup.missed.len() as u64 + makeup.unrecorded;
                 report::missed(&name, first, last, count, false, report::late_ms(last, now));
+                self.observer
+                    .skipped(&state.spec.job, first, SkipReason::Misfire, None, count);
                 self.gate.note(RunNote::Missed {
                     job: name.clone(),
                     slots: makeup.missed,
@@ -616,6 +665,12 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             attempt,
         };
         report::started(reference, report::late_ms(due, now), dst, handle.pid);
+        self.observer.started(RunInfo {
+            job,
+            run,
+            slot,
+            attempt,
+        });
         self.gate.note(RunNote::Started {
             job: job.name.clone(),
             slot,
@@ -646,9 +701,30 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         let failed = report::ended(reference, &finished.outcome, active.stop);
         self.gate
             .note(ended_note(&job.name, &active, &finished.outcome, now));
+        let info = RunInfo {
+            job,
+            run: active.run,
+            slot: active.slot,
+            attempt: active.attempt,
+        };
+        // A detached run goes on in its dyno; the clock that adopts it reports its end.
+        let observed = !matches!(finished.outcome.end, End::Detached);
+        let output = (observed && self.observer.wants_output(job)).then(|| {
+            (
+                active.output.text().unwrap_or_default(),
+                active.output.cut(),
+            )
+        });
+        let mut after = AfterEnd::Final;
         if self.shutting_down {
+            if observed {
+                self.observer
+                    .ended(info, &finished.outcome, active.stop, after, output);
+            }
             return;
         }
+        let mut superseded_retry = None;
+        let mut retry_at = None;
         if failed && active.attempt <= job.retries {
             let attempt = active.attempt + 1;
             let delay = retry_delay(job.retry_backoff, active.attempt);
@@ -658,23 +734,28 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
             let superseded = job.overlap != Overlap::Allow
                 && (state.waiting.is_some() || state.next.is_some_and(|next| at >= next.at));
             if superseded {
-                report::skipped(
-                    &job.name,
-                    active.slot,
-                    SkipReason::RetrySuperseded,
-                    Some(attempt),
-                );
-                self.gate.note(RunNote::Skipped {
-                    job: job.name.clone(),
-                    slot: active.slot,
-                    attempt,
-                    reason: SkipReason::RetrySuperseded,
-                });
+                superseded_retry = Some(attempt);
             } else {
                 report::retrying(reference, attempt, delay);
-                let slot = active.slot;
-                self.push(at, finished.job, Due::Retry { slot, attempt });
+                after = AfterEnd::Retry { attempt, delay };
+                retry_at = Some(at);
             }
+        }
+        if observed {
+            self.observer
+                .ended(info, &finished.outcome, active.stop, after, output);
+        }
+        if let Some(attempt) = superseded_retry {
+            self.skip(
+                finished.job,
+                active.slot,
+                SkipReason::RetrySuperseded,
+                Some(attempt),
+            );
+        }
+        if let (AfterEnd::Retry { attempt, .. }, Some(at)) = (after, retry_at) {
+            let slot = active.slot;
+            self.push(at, finished.job, Due::Retry { slot, attempt });
         }
         let state = &mut self.jobs[finished.job];
         if state.running.is_empty() {
@@ -695,6 +776,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         self.shutting_down = true;
         self.gate.stop_leading();
         report::shutting_down(signal, self.running_count(), self.shutdown_grace);
+        self.observer.stopping(self.shutdown_grace);
         self.drop_announced_retries();
         for state in &mut self.jobs {
             if let Some(waiting) = state.waiting.take() {
@@ -704,6 +786,8 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                     SkipReason::Shutdown,
                     None,
                 );
+                self.observer
+                    .skipped(&state.spec.job, waiting.slot, SkipReason::Shutdown, None, 0);
                 self.gate.note(RunNote::Skipped {
                     job: state.spec.job.name.clone(),
                     slot: waiting.slot,
@@ -732,6 +816,7 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 _ = sleep_until_some(killed_at.map(|at| at + AFTER_KILL_WAIT)) => break,
             }
         }
+        self.observer.drain().await;
         report::stopped(self.running_count());
     }
 
@@ -745,8 +830,11 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         retries.sort_by_key(|entry| (entry.at, entry.seq));
         for entry in retries {
             if let Due::Retry { slot, attempt } = entry.due {
-                let name = &self.jobs[entry.job].spec.job.name;
+                let job = &self.jobs[entry.job].spec.job;
+                let name = &job.name;
                 report::skipped(name, slot, SkipReason::Shutdown, Some(attempt));
+                self.observer
+                    .skipped(job, slot, SkipReason::Shutdown, Some(attempt), 0);
                 self.gate.note(RunNote::Skipped {
                     job: name.clone(),
                     slot,

@@ -158,6 +158,12 @@ pub trait FireGate: Send + Sync + 'static {
 
     /// The clock is shutting down: start nothing new and hand the lead over now.
     fn stop_leading(&self) {}
+
+    /// `true` when this process is the one scheduling, so its heartbeat speaks for the
+    /// clock. Alone it always is; with several clocks sharing a store, only the leader.
+    fn leads(&self) -> impl Future<Output = bool> + Send {
+        std::future::ready(true)
+    }
 }
 
 /// One clock, no competition: every slot is ours.

@@ -65,6 +65,8 @@ fn job(name: &str, overlap: Overlap, retries: u32) -> Job {
         env: BTreeMap::new(),
         misfire_grace: Duration::from_secs(30),
         line: 1,
+        alert: None,
+        monitor: None,
         run: crate::config::RunOn::Local,
         dyno_size: None,
     }

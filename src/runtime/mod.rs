@@ -22,6 +22,9 @@
 //!   overlap is `allow`, a retry that would start at or after the job's next slot, or while
 //!   a run of the job already waits, is dropped (`reason=retry_superseded`); a retry that
 //!   comes due while a run of the job still goes is dropped too (`reason=overlap`).
+//! - Observers: a [`RunObserver`] hears about every start, end, retry and skip where
+//!   the engine logs it, and gets a heartbeat every `heartbeat_every` while this clock
+//!   leads ([`FireGate::leads`]); it never runs on a job's path.
 //! - Shutdown: at the first signal nothing new starts, every run's process group gets
 //!   SIGTERM, and what still runs after `shutdown_grace` (or at a second signal) gets
 //!   SIGKILL. Every announced run gets a closing line: a waiting run or an announced retry
@@ -32,6 +35,7 @@ mod catch_up;
 mod clock;
 mod engine;
 mod gate;
+mod observe;
 pub mod report;
 mod spec;
 mod timetable;
@@ -44,9 +48,11 @@ mod tests;
 pub use catch_up::{Makeup, plan as plan_catch_up};
 pub use clock::{Clock, SystemClock, TokioClock};
 pub use gate::{Claim, FireGate, GateEvent, JobMark, LocalGate, RunNote, RunStatus};
+pub use observe::{AfterEnd, NoObserver, RunInfo, RunObserver};
 pub use spec::build_run_spec;
 pub use timetable::Timetable;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -137,7 +143,20 @@ pub async fn run<E: Executor, G: FireGate, C: Clock>(
     clock: C,
     signals: mpsc::UnboundedReceiver<&'static str>,
 ) {
-    engine::Engine::new(plan, executor, gate, clock)
+    run_observed(plan, executor, gate, clock, Arc::new(NoObserver), signals).await;
+}
+
+/// [`run`], telling `observer` about every run (alerts, monitor pings) and calling its
+/// heartbeat from the timer loop.
+pub async fn run_observed<E: Executor, G: FireGate, C: Clock>(
+    plan: Plan,
+    executor: E,
+    gate: G,
+    clock: C,
+    observer: Arc<dyn RunObserver>,
+    signals: mpsc::UnboundedReceiver<&'static str>,
+) {
+    engine::Engine::new(plan, executor, gate, clock, observer)
         .run(signals)
         .await;
 }

@@ -53,6 +53,11 @@ pub const EVENTS: &[&str] = &[
     "signal",
     "grace_over",
     "stopped",
+    // Alerts, monitor pings and the heartbeat (`notify` logs these).
+    "notified",
+    "notify_failed",
+    "notify_dropped",
+    "notify_disabled",
     // With a store (several clocks on one database).
     "store",
     "leader",

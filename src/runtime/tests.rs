@@ -89,6 +89,8 @@ fn job(name: &str) -> Job {
         retry_backoff: Duration::from_secs(5),
         env: BTreeMap::new(),
         misfire_grace: Duration::from_secs(30),
+        alert: None,
+        monitor: None,
         run: crate::config::RunOn::Local,
         dyno_size: None,
         line: 1,
@@ -292,6 +294,14 @@ impl Harness {
                 clock.clone(),
                 signals_rx,
             )),
+            LocalGateOr::Observed(observer) => tokio::spawn(run_observed(
+                plan,
+                executor.clone(),
+                LocalGate,
+                clock.clone(),
+                observer,
+                signals_rx,
+            )),
             LocalGateOr::Refuse => tokio::spawn(run(
                 plan,
                 executor.clone(),
@@ -351,6 +361,112 @@ impl Harness {
 enum LocalGateOr {
     Local,
     Refuse,
+    /// The local gate, with an observer.
+    Observed(Arc<dyn RunObserver>),
+}
+
+/// Writes down every call it gets, as one short line each.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<String>>);
+
+impl Recorder {
+    fn calls(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl RunObserver for Recorder {
+    fn wants_output(&self, _job: &Job) -> bool {
+        true
+    }
+    fn started(&self, run: RunInfo<'_>) {
+        let secs = (run.slot - t0()).num_seconds();
+        self.0.lock().unwrap().push(format!(
+            "started {} {secs} attempt {}",
+            run.job.name, run.attempt
+        ));
+    }
+    fn ended(
+        &self,
+        run: RunInfo<'_>,
+        outcome: &Outcome,
+        _stop: Option<report::StopReason>,
+        after: AfterEnd,
+        output: Option<(String, bool)>,
+    ) {
+        let after = match after {
+            AfterEnd::Retry { attempt, delay } => {
+                format!("retry {attempt} in {}s", delay.as_secs())
+            }
+            AfterEnd::Final => "final".to_owned(),
+        };
+        let tail = if output.is_some() { "tail" } else { "no tail" };
+        self.0.lock().unwrap().push(format!(
+            "ended {} attempt {} exit {}, {after}, {tail}",
+            run.job.name,
+            run.attempt,
+            outcome.end.exit_code()
+        ));
+    }
+    fn skipped(
+        &self,
+        job: &Job,
+        slot: DateTime<Utc>,
+        reason: report::SkipReason,
+        _attempt: Option<u32>,
+        missed: u64,
+    ) {
+        let secs = (slot - t0()).num_seconds();
+        self.0.lock().unwrap().push(format!(
+            "skipped {} {secs} {} missed {missed}",
+            job.name,
+            reason.as_str()
+        ));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_observer_hears_each_attempt_and_which_end_is_final() {
+    let mut flaky = job("flaky");
+    flaky.retries = 2;
+    let recorder = Arc::new(Recorder::default());
+    let observer = Arc::clone(&recorder) as Arc<dyn RunObserver>;
+    let h = Harness::start_with(
+        vec![every(flaky, 100)],
+        &[("flaky", runs(1, 1))],
+        Duration::from_secs(20),
+        LocalGateOr::Observed(observer),
+    );
+    h.pass(130).await;
+    assert_eq!(
+        recorder.calls(),
+        [
+            "started flaky 100 attempt 1",
+            "ended flaky attempt 1 exit 1, retry 2 in 5s, tail",
+            "started flaky 100 attempt 2",
+            "ended flaky attempt 2 exit 1, retry 3 in 10s, tail",
+            "started flaky 100 attempt 3",
+            "ended flaky attempt 3 exit 1, final, tail",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_observer_hears_a_misfire_with_how_many_slots_were_missed() {
+    let recorder = Arc::new(Recorder::default());
+    let observer = Arc::clone(&recorder) as Arc<dyn RunObserver>;
+    let h = Harness::start_with(
+        vec![every(job("tick"), 10)],
+        &[],
+        Duration::from_secs(20),
+        LocalGateOr::Observed(observer),
+    );
+    h.pass(5).await;
+    h.clock.jump(100);
+    h.pass(5).await;
+    let calls = recorder.calls();
+    assert_eq!(calls[0], "skipped tick 10 misfire missed 10", "{calls:?}");
+    assert_eq!(calls[1], "started tick 110 attempt 1", "{calls:?}");
 }
 
 fn every(job_: Job, secs: i64) -> (Job, Box<dyn Timetable>) {

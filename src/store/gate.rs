@@ -176,7 +176,7 @@ impl StoreGate {
         self.shared.claims.close().await;
     }
 
-    fn leads(&self) -> bool {
+    fn holds_lease(&self) -> bool {
         lock(&self.shared.lease).leads(Instant::now())
     }
 
@@ -216,7 +216,7 @@ impl StoreGate {
 
 impl FireGate for StoreGate {
     async fn claim(&self, job: &str, slot: DateTime<Utc>) -> Claim {
-        if self.shared.stopping.load(Ordering::SeqCst) || !self.leads() {
+        if self.shared.stopping.load(Ordering::SeqCst) || !self.holds_lease() {
             return Claim::Standby;
         }
         let instance = self.shared.writer.instance.clone();
@@ -253,7 +253,7 @@ impl FireGate for StoreGate {
     }
 
     async fn claim_all(&self, slots: Vec<(String, DateTime<Utc>)>) -> Vec<Claim> {
-        if slots.len() == 1 || self.shared.stopping.load(Ordering::SeqCst) || !self.leads() {
+        if slots.len() == 1 || self.shared.stopping.load(Ordering::SeqCst) || !self.holds_lease() {
             let mut claims = Vec::with_capacity(slots.len());
             for (job, slot) in &slots {
                 claims.push(self.claim(job, *slot).await);
@@ -349,6 +349,12 @@ impl FireGate for StoreGate {
         if !self.shared.stopping.swap(true, Ordering::SeqCst) {
             self.shared.stop.notify_one();
         }
+    }
+
+    /// Whether this clock holds the lease now (and is not shutting down): only the
+    /// leader's heartbeat speaks for the clock.
+    async fn leads(&self) -> bool {
+        !self.shared.stopping.load(Ordering::SeqCst) && self.holds_lease()
     }
 }
 
