@@ -22,6 +22,7 @@ use super::signals::forward_signals;
 use crate::config::{self, Config};
 use crate::exec::JobExecutor;
 use crate::logging::{self, LogSettings};
+use crate::notify::streaks::StreakBook;
 use crate::notify::{Notifier, deliver};
 use crate::runtime::{self, LocalGate, NoObserver, Plan, RunObserver, SystemClock};
 use crate::store::{self, StoreGate, StoreSettings};
@@ -84,29 +85,37 @@ fn run(args: ClockArgs) -> Result<ExitCode, Failure> {
     let runtime = tokio_runtime()?;
     runtime.block_on(async {
         let signals = forward_signals()?;
-        let notifier = start_notifier(&config)?;
+        // Dynos left by the last clock are found before this one may lead.
+        let (executor, adopted) = match dynos {
+            Some(dynos) => {
+                let adopted = super::dynos::adoptions(&dynos).await;
+                (JobExecutor::with_dynos(dynos), Some(adopted))
+            }
+            None => (JobExecutor::local(), None),
+        };
+        let store = match settings {
+            Some(settings) => Some(StoreGate::start(settings).map_err(|error| {
+                Failure::new(format!("the store cannot be used: {error}"))
+                    .with_hint("fix sslrootcert or sslmode in the database URL")
+            })?),
+            None => None,
+        };
+        let book = store.as_ref().map(|(gate, _)| gate.streak_book());
+        let notifier = start_notifier(&config, book)?;
         let observer: Arc<dyn RunObserver> = match &notifier {
             Some(notifier) => Arc::clone(notifier) as Arc<dyn RunObserver>,
             None => Arc::new(NoObserver),
         };
         let mut plan = Plan::from_config(config);
-        let executor = match dynos {
-            Some(dynos) => {
-                plan.adopted = super::dynos::adoptions(&dynos).await;
-                JobExecutor::with_dynos(dynos)
-            }
-            None => JobExecutor::local(),
-        };
-        match settings {
+        if let Some(adopted) = adopted {
+            plan.adopted = adopted;
+        }
+        match store {
             None => {
                 runtime::run_observed(plan, executor, LocalGate, SystemClock, observer, signals)
                     .await
             }
-            Some(settings) => {
-                let (gate, tasks) = StoreGate::start(settings).map_err(|error| {
-                    Failure::new(format!("the store cannot be used: {error}"))
-                        .with_hint("fix sslrootcert or sslmode in the database URL")
-                })?;
+            Some((gate, tasks)) => {
                 runtime::run_observed(plan, executor, gate.clone(), SystemClock, observer, signals)
                     .await;
                 gate.finish(tasks, FLUSH_WAIT).await;
@@ -118,8 +127,11 @@ fn run(args: ClockArgs) -> Result<ExitCode, Failure> {
 }
 
 /// Alerts, monitor pings and the heartbeat, when the file asks for any: credentials
-/// are read from the environment now, once.
-fn start_notifier(config: &Config) -> Result<Option<Arc<Notifier>>, Failure> {
+/// are read from the environment now, once. With a store, `book` keeps failure streaks.
+fn start_notifier(
+    config: &Config,
+    book: Option<Arc<dyn StreakBook>>,
+) -> Result<Option<Arc<Notifier>>, Failure> {
     let wanted = !config.notify.is_empty()
         || config.heartbeat.is_some()
         || config.jobs.iter().any(|job| job.monitor.is_some());
@@ -132,6 +144,7 @@ fn start_notifier(config: &Config) -> Result<Option<Arc<Notifier>>, Failure> {
         config,
         &|name| std::env::var(name).ok(),
         http,
+        book,
     ))
 }
 

@@ -7,7 +7,9 @@
 //! send and when ([`policy`], [`message`], [`services`]); the runtime knows nothing of
 //! channels. Credentials come from `${VAR}` templates resolved once, at start
 //! ([`secret`]): a channel whose variable is unset is disabled with an `at=error` line and
-//! everything else runs. Failure streaks live in memory, so a restart resets them.
+//! everything else runs. Failure streaks live in memory, so a restart resets them,
+//! unless the clock has a store: then they live in it ([`streaks`]), survive restarts
+//! and are shared by every clock.
 
 pub mod deliver;
 mod log;
@@ -17,12 +19,14 @@ pub mod request;
 pub mod secret;
 pub mod services;
 pub mod sign;
+pub mod streaks;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::config::{self, Alert, AlertOn, ChannelTarget, Config, Job, Template};
@@ -35,6 +39,7 @@ use request::Request;
 use secret::{SecretUrl, new_uuid};
 use services::{Ending, Moment, Monitor};
 use sign::SigningKey;
+use streaks::{Ask, Counted, Ledger, StreakBook, Waiting};
 
 /// Where a channel's alerts go, resolved.
 #[derive(Debug, Clone)]
@@ -163,17 +168,27 @@ struct Watch {
 
 #[derive(Default)]
 struct State {
-    streaks: HashMap<String, policy::Streak>,
     /// The UUID of each run in progress, by job and slot (retries keep it).
     runs: HashMap<(String, DateTime<Utc>), String>,
     /// Jobs whose Sentry monitor got its config since the clock started.
     configured: HashSet<String>,
 }
 
+/// Every channel that could be resolved, by name.
+type Channels = HashMap<String, (Destination, Arc<Outbox>)>;
+
+/// How long [`Notifier::drain`] waits for outcomes still on their way to the store's
+/// book, out of [`deliver::FLUSH_BUDGET`].
+const BOOK_FLUSH: Duration = Duration::from_secs(1);
+
 /// Sends alerts, monitor pings and the heartbeat.
 pub struct Notifier {
     dispatcher: Dispatcher,
-    channels: HashMap<String, (Destination, Arc<Outbox>)>,
+    channels: Arc<Channels>,
+    /// This clock's copy of every failure streak (the only one without a store).
+    ledger: Arc<Ledger>,
+    /// With a store: the queue of the task that asks its book ([`streaks::keep`]).
+    book: Option<mpsc::Sender<Ask>>,
     watches: HashMap<String, Watch>,
     heartbeat: Option<(Duration, Monitor, Arc<Outbox>)>,
     state: Mutex<State>,
@@ -189,11 +204,13 @@ impl Notifier {
     /// Resolves every channel, monitor and the heartbeat of `config` from `lookup` and
     /// starts their workers (on the current tokio runtime). A channel that cannot be
     /// resolved is logged (`event=notify_disabled`, at=error) and left out. `None` when
-    /// the file asks for nothing.
+    /// the file asks for nothing. With `book` (the store's), failure streaks are kept
+    /// there rather than in this clock's memory.
     pub fn start(
         config: &Config,
         lookup: &dyn Fn(&str) -> Option<String>,
         http: reqwest::Client,
+        book: Option<Arc<dyn StreakBook>>,
     ) -> Option<Arc<Notifier>> {
         let wanted = !config.notify.is_empty()
             || config.heartbeat.is_some()
@@ -282,9 +299,21 @@ impl Notifier {
                 }
             }
         });
+        let channels = Arc::new(channels);
+        let ledger = Arc::new(Ledger::default());
+        let book = book.map(|book| {
+            let (tx, rx) = mpsc::channel(streaks::MAX_WAITING);
+            let to = channels.clone();
+            let deliver: streaks::Deliver =
+                Arc::new(move |alert, report, send| deliver_alert(&to, alert, report, send));
+            tokio::spawn(streaks::keep(book, ledger.clone(), rx, deliver));
+            tx
+        });
         Some(Arc::new(Notifier {
             dispatcher,
             channels,
+            ledger,
+            book,
             watches,
             heartbeat,
             state: Mutex::new(State::default()),
@@ -315,31 +344,39 @@ impl Notifier {
         }
     }
 
-    /// Applies the job's policy to `outcome` and queues what it says to send.
-    fn alert(&self, watch: &Watch, outcome: AlertOn, mut report: Report) {
+    /// Applies the job's policy to `counted` and queues what it says to send: at once
+    /// from memory, or through the store's book (off this path, in order).
+    fn alert(&self, watch: &Watch, counted: Counted, mut report: Report) {
         let Some(alert) = &watch.alert else {
             return;
         };
-        let send = {
-            let Ok(mut state) = self.state.lock() else {
-                return;
-            };
-            let streak = state.streaks.entry(report.job.clone()).or_default();
-            let send = policy::decide(alert, streak, outcome, Instant::now());
-            report.streak = streak.failures;
-            send
-        };
-        match send {
-            None => return,
-            Some(policy::Send::Alert) => {}
-            Some(policy::Send::Reminder) => report.reminder = true,
-            Some(policy::Send::Recovery) => report.kind = Kind::Recovered,
-        }
-        for name in &alert.to {
-            if let Some((destination, outbox)) = self.channels.get(name) {
-                outbox.push(destination.request(&report));
+        let counted = match &self.book {
+            None => counted,
+            Some(book) => {
+                let waiting = Box::new(Waiting {
+                    alert: alert.clone(),
+                    counted,
+                    report,
+                });
+                match book.try_send(Ask::Decide(waiting)) {
+                    Ok(()) => return,
+                    // The book lags far behind (or is gone): decide here, from memory.
+                    Err(
+                        mpsc::error::TrySendError::Full(Ask::Decide(waiting))
+                        | mpsc::error::TrySendError::Closed(Ask::Decide(waiting)),
+                    ) => {
+                        report = waiting.report;
+                        waiting.counted
+                    }
+                    Err(_) => return,
+                }
             }
-        }
+        };
+        let decision = self
+            .ledger
+            .decide(alert, &counted, Utc::now(), self.book.is_some());
+        report.streak = decision.streak.failures;
+        deliver_alert(&self.channels, alert, report, decision.send);
     }
 
     fn ping(&self, watch: &Watch, job: &str, run_id: &str, moment: &Moment) {
@@ -347,6 +384,21 @@ impl Notifier {
             if let Some(request) = monitor.request(run_id, &self.dyno, moment) {
                 outbox.push(request.for_job(job));
             }
+        }
+    }
+}
+
+/// Queues `report` on the alert's channels as `send` says (nothing for `None`).
+fn deliver_alert(channels: &Channels, alert: &Alert, mut report: Report, send: Option<policy::Send>) {
+    match send {
+        None => return,
+        Some(policy::Send::Alert) => {}
+        Some(policy::Send::Reminder) => report.reminder = true,
+        Some(policy::Send::Recovery) => report.kind = Kind::Recovered,
+    }
+    for name in &alert.to {
+        if let Some((destination, outbox)) = channels.get(name) {
+            outbox.push(destination.request(&report));
         }
     }
 }
@@ -474,7 +526,13 @@ impl RunObserver for Notifier {
         };
         report.output = output;
         report.output_truncated = truncated;
-        self.alert(watch, on, report);
+        let counted = Counted {
+            job: run.job.name.clone(),
+            slot: run.slot,
+            attempt: Some(run.attempt),
+            on,
+        };
+        self.alert(watch, counted, report);
     }
 
     fn skipped(
@@ -501,7 +559,13 @@ impl RunObserver for Notifier {
         report.attempt = attempt;
         report.missed = missed;
         report.reason = Some(format!("reason: {}", reason.as_str()));
-        self.alert(watch, on, report);
+        let counted = Counted {
+            job: job.name.clone(),
+            slot,
+            attempt,
+            on,
+        };
+        self.alert(watch, counted, report);
     }
 
     fn heartbeat_every(&self) -> Option<Duration> {
@@ -521,7 +585,18 @@ impl RunObserver for Notifier {
     }
 
     fn drain(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
-        Box::pin(self.dispatcher.flush(deliver::FLUSH_BUDGET))
+        Box::pin(async move {
+            let began = Instant::now();
+            if let Some(book) = &self.book {
+                let (done, decided) = oneshot::channel();
+                if book.try_send(Ask::Flush(done)).is_ok() {
+                    let _ = tokio::time::timeout(BOOK_FLUSH, decided).await;
+                }
+            }
+            self.dispatcher
+                .flush(deliver::FLUSH_BUDGET.saturating_sub(began.elapsed()))
+                .await;
+        })
     }
 }
 
@@ -588,6 +663,7 @@ mod tests {
             &config,
             &|name| (name == "DSN").then(|| dsn.clone()),
             deliver::http_client().unwrap(),
+            None,
         )
         .expect("a notifier");
         let job = &config.jobs[0];
@@ -628,6 +704,7 @@ mod tests {
             &config,
             &|name| (name == "DSN").then(|| dsn.clone()),
             deliver::http_client().unwrap(),
+            None,
         )
         .expect("a notifier");
         assert_eq!(notifier.heartbeat_every(), Some(Duration::from_secs(300)));

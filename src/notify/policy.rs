@@ -5,18 +5,19 @@
 //! ends it. The first alert goes out when the streak reaches `after` (if the outcome is
 //! one `on` lists); while the streak goes on, a reminder at most every `repeat`; when a
 //! job that was alerted about succeeds, one recovery message if `recovery` is set.
-//! Streaks live in memory: a restart starts every job afresh.
+//! [`decide`] is pure: where a streak is kept (memory, or the store so that it
+//! survives restarts and is shared by every clock) is [`super::streaks`]' business.
 
-use tokio::time::Instant;
+use chrono::{DateTime, Utc};
 
 use crate::config::{Alert, AlertOn};
 
 /// One job's streak of failed runs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Streak {
     pub failures: u32,
     /// When the last alert or reminder about this streak went out.
-    alerted_at: Option<Instant>,
+    pub alerted_at: Option<DateTime<Utc>>,
 }
 
 /// What to send for one outcome.
@@ -30,9 +31,15 @@ pub enum Send {
     Recovery,
 }
 
-/// Applies `outcome` to `streak` and says what, if anything, to send. `now` is tokio's
-/// clock, so tests drive `repeat` with paused time.
-pub fn decide(alert: &Alert, streak: &mut Streak, outcome: AlertOn, now: Instant) -> Option<Send> {
+/// Applies `outcome` to `streak` and says what, if anything, to send. `now` is the
+/// caller's clock (the database's with a store; tests drive `repeat` with tokio's
+/// paused time through [`TokioClock`](crate::runtime::TokioClock)).
+pub fn decide(
+    alert: &Alert,
+    streak: &mut Streak,
+    outcome: AlertOn,
+    now: DateTime<Utc>,
+) -> Option<Send> {
     let listed = alert.on.contains(&outcome);
     if outcome.is_failure() {
         streak.failures = streak.failures.saturating_add(1);
@@ -44,7 +51,7 @@ pub fn decide(alert: &Alert, streak: &mut Streak, outcome: AlertOn, now: Instant
                 streak.alerted_at = Some(now);
                 Some(Send::Alert)
             }
-            Some(at) if alert.repeat.is_some_and(|every| now >= at + every) => {
+            Some(at) if alert.repeat.is_some_and(|every| now >= later(at, every)) => {
                 streak.alerted_at = Some(now);
                 Some(Send::Reminder)
             }
@@ -66,11 +73,22 @@ pub fn decide(alert: &Alert, streak: &mut Streak, outcome: AlertOn, now: Instant
     }
 }
 
+/// `at + every`, saturating (a `repeat` of years never overflows).
+fn later(at: DateTime<Utc>, every: std::time::Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(every)
+        .ok()
+        .and_then(|every| at.checked_add_signed(every))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
 
+    use chrono::TimeZone as _;
+
     use super::*;
+    use crate::runtime::{Clock as _, TokioClock};
 
     fn alert(after: u32, recovery: bool, repeat: Option<u64>) -> Alert {
         Alert {
@@ -84,10 +102,11 @@ mod tests {
 
     /// Feeds `outcomes` one per `gap` of paused time; returns what each one sent.
     async fn run(alert: &Alert, outcomes: &[AlertOn], gap: Duration) -> Vec<Option<Send>> {
+        let clock = TokioClock::starting_at(Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap());
         let mut streak = Streak::default();
         let mut sent = Vec::new();
         for &outcome in outcomes {
-            sent.push(decide(alert, &mut streak, outcome, Instant::now()));
+            sent.push(decide(alert, &mut streak, outcome, clock.now()));
             tokio::time::advance(gap).await;
         }
         sent

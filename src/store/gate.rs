@@ -9,7 +9,8 @@
 //!   while the database is away they wait and are retried with backoff, so a run that
 //!   ends during an outage is recorded when the database is back.
 //!
-//! Claims go on the writer's connection too (two connections per clock in all). A claim
+//! Claims go on the writer's connection too (two connections per clock in all), and so
+//! do failure streaks, through [`StoreGate::streak_book`]. A claim
 //! is attempted only while the lease is held by this clock's reckoning, and the
 //! database checks the lease again inside the claim.
 
@@ -28,9 +29,13 @@ use super::history::{self, Writer};
 use super::lease::{self, Change, Lease};
 use super::link::Link;
 use super::schema;
+use super::streaks;
 use super::tls::TlsError;
 use super::upkeep;
 use super::url::DatabaseUrl;
+use crate::config::Alert;
+use crate::notify::policy::Streak;
+use crate::notify::streaks::{Counted, Decision, StreakBook};
 use crate::runtime::report;
 use crate::runtime::{Claim, FireGate, GateEvent, RunNote};
 
@@ -176,6 +181,13 @@ impl StoreGate {
         self.shared.claims.close().await;
     }
 
+    /// Failure streaks for alerts, kept in this store (`heroku_clock.streaks`).
+    pub fn streak_book(&self) -> Arc<dyn StreakBook> {
+        Arc::new(StoreBook {
+            shared: self.shared.clone(),
+        })
+    }
+
     fn holds_lease(&self) -> bool {
         lock(&self.shared.lease).leads(Instant::now())
     }
@@ -211,6 +223,38 @@ impl StoreGate {
                 Claim::Unavailable
             }
         }
+    }
+}
+
+/// The store's [`StreakBook`], on the claims connection; its errors are `store_error`
+/// lines like every other.
+struct StoreBook {
+    shared: Arc<Shared>,
+}
+
+impl StreakBook for StoreBook {
+    fn apply<'a>(
+        &'a self,
+        alert: &'a Alert,
+        counted: &'a Counted,
+        newer: Option<&'a Streak>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<Decision>> + Send + 'a>> {
+        Box::pin(async move {
+            let answer = self
+                .shared
+                .claims
+                .run("keeping a failure streak", |client| async move {
+                    streaks::apply(&client, alert, counted, newer).await
+                })
+                .await;
+            match answer {
+                Ok(decision) => Some(decision),
+                Err(error) => {
+                    self.shared.log_error(&error);
+                    None
+                }
+            }
+        })
     }
 }
 

@@ -6,7 +6,8 @@
 //! by the database's `now()` ([`lease`]); each run starts only after a unique insert on
 //! `(job, slot, attempt)` committed ([`claim`]); each run's row then records how it went
 //! ([`history`]); the leader marks runs of dead clocks lost and prunes old rows
-//! ([`upkeep`]). Tables live in schema `heroku_clock` ([`schema`]). [`StoreGate`] plugs
+//! ([`upkeep`]); alerts count each job's failures in a row every clock shares
+//! ([`streaks`]). Tables live in schema `heroku_clock` ([`schema`]). [`StoreGate`] plugs
 //! all of it into the runtime's [`FireGate`](crate::runtime::FireGate) seam; the loop
 //! itself never sees SQL. Without a `store:` block none of this runs and no connection
 //! is opened.
@@ -18,6 +19,7 @@ pub mod history;
 pub mod lease;
 pub mod link;
 pub mod schema;
+pub mod streaks;
 pub mod tls;
 pub mod upkeep;
 pub mod url;

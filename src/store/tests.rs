@@ -64,14 +64,26 @@ async fn migrations_are_safe_when_clocks_start_at_once_and_idempotent() {
     for task in tasks {
         applied.push(task.await.expect("joins").expect("every clock migrates"));
     }
-    // Exactly one of them applied version 1; the others found it done.
+    // Exactly one of them applied every version; the others found it done.
     let total: usize = applied.iter().map(Vec::len).sum();
-    assert_eq!(total, 1, "{applied:?}");
+    assert_eq!(total, schema::latest() as usize, "{applied:?}");
     assert_eq!(
         schema::migrate(&clients[0]).await.expect("again"),
         Vec::<i32>::new()
     );
-    // A newer clock's schema is refused, not run against.
+    // A newer clock's migration that only adds is used as it is (a rollback works)...
+    clients[0]
+        .execute(
+            "INSERT INTO heroku_clock.migrations (version, readable_by) VALUES (98, 1)",
+            &[],
+        )
+        .await
+        .expect("insert");
+    assert_eq!(
+        schema::migrate(&clients[0]).await.expect("readable"),
+        Vec::<i32>::new()
+    );
+    // ...and one this clock cannot read is refused, not run against.
     clients[0]
         .execute(
             "INSERT INTO heroku_clock.migrations (version) VALUES (99)",
@@ -87,6 +99,32 @@ async fn migrations_are_safe_when_clocks_start_at_once_and_idempotent() {
             known: schema::latest()
         }
     );
+}
+
+#[tokio::test]
+async fn a_database_of_the_first_release_is_brought_up_to_date() {
+    let (_db, client) = migrated().await;
+    // What a clock of schema version 1 left: no streaks, no readable_by.
+    client
+        .batch_execute(
+            "DROP TABLE heroku_clock.streaks;
+             DELETE FROM heroku_clock.migrations WHERE version > 1;
+             ALTER TABLE heroku_clock.migrations DROP COLUMN readable_by;",
+        )
+        .await
+        .expect("set back to version 1");
+    let applied = schema::migrate(&client).await.expect("migrates");
+    assert_eq!(applied, (2..=schema::latest()).collect::<Vec<_>>());
+    let rows = client
+        .query(
+            "SELECT version, readable_by FROM heroku_clock.migrations ORDER BY version",
+            &[],
+        )
+        .await
+        .expect("read");
+    let versions: Vec<(i32, Option<i32>)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(versions[0], (1, None), "the first row predates readable_by");
+    assert_eq!(versions[1], (2, Some(1)), "streaks only add a table");
 }
 
 #[tokio::test]
