@@ -296,9 +296,16 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         }
         let mut due_slots: Vec<Option<Fire>> = Vec::with_capacity(entries.len());
         let mut asks = Vec::new();
+        // Only the clock that schedules tells the observer of slots it reached too late:
+        // a standby's late wake-up is no missed run.
+        let leads = if entries.iter().any(|entry| matches!(entry.due, Due::Slot(_))) {
+            self.gate.leads().await
+        } else {
+            false
+        };
         for entry in &entries {
             let due = match entry.due {
-                Due::Slot(fire) => self.on_slot(entry.job, fire, now),
+                Due::Slot(fire) => self.on_slot(entry.job, fire, now, leads),
                 _ => None,
             };
             if let Some(fire) = due {
@@ -343,8 +350,15 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
 
     /// A slot came due. Every slot due by now is looked at (a stalled clock can find
     /// several); only the latest can run, and only within `misfire_grace`. The rest are
-    /// logged as missed in one line, never replayed. Returns the slot to claim, if any.
-    fn on_slot(&mut self, index: usize, fire: Fire, now: DateTime<Utc>) -> Option<Fire> {
+    /// logged as missed in one line, never replayed; the observer hears of them when
+    /// this clock `leads`. Returns the slot to claim, if any.
+    fn on_slot(
+        &mut self,
+        index: usize,
+        fire: Fire,
+        now: DateTime<Utc>,
+        leads: bool,
+    ) -> Option<Fire> {
         let state = &mut self.jobs[index];
         let mut due = fire;
         let mut passed: u64 = 0;
@@ -403,13 +417,15 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
                 uncounted,
                 report::late_ms(due.at, now),
             );
-            self.observer.skipped(
-                &state.spec.job,
-                fire.slot,
-                SkipReason::Misfire,
-                None,
-                missed,
-            );
+            if leads {
+                self.observer.skipped(
+                    &state.spec.job,
+                    fire.slot,
+                    SkipReason::Misfire,
+                    None,
+                    missed,
+                );
+            }
         }
         in_grace.then_some(due)
     }

@@ -252,6 +252,19 @@ impl FireGate for RefuseAll {
     }
 }
 
+/// Another clock leads: every claim is refused and this one does not schedule.
+struct Standby;
+
+impl FireGate for Standby {
+    async fn claim(&self, _job: &str, _slot: DateTime<Utc>) -> Claim {
+        Claim::Standby
+    }
+
+    async fn leads(&self) -> bool {
+        false
+    }
+}
+
 struct Harness {
     capture: Capture,
     executor: FakeExecutor,
@@ -298,6 +311,14 @@ impl Harness {
                 plan,
                 executor.clone(),
                 LocalGate,
+                clock.clone(),
+                observer,
+                signals_rx,
+            )),
+            LocalGateOr::StandbyObserved(observer) => tokio::spawn(run_observed(
+                plan,
+                executor.clone(),
+                Standby,
                 clock.clone(),
                 observer,
                 signals_rx,
@@ -363,6 +384,8 @@ enum LocalGateOr {
     Refuse,
     /// The local gate, with an observer.
     Observed(Arc<dyn RunObserver>),
+    /// A clock on standby, with an observer.
+    StandbyObserved(Arc<dyn RunObserver>),
 }
 
 /// Writes down every call it gets, as one short line each.
@@ -467,6 +490,31 @@ async fn the_observer_hears_a_misfire_with_how_many_slots_were_missed() {
     let calls = recorder.calls();
     assert_eq!(calls[0], "skipped tick 10 misfire missed 10", "{calls:?}");
     assert_eq!(calls[1], "started tick 110 attempt 1", "{calls:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_standby_that_wakes_late_tells_the_observer_of_no_missed_run() {
+    let recorder = Arc::new(Recorder::default());
+    let observer = Arc::clone(&recorder) as Arc<dyn RunObserver>;
+    let h = Harness::start_with(
+        vec![every(job("tick"), 10)],
+        &[],
+        Duration::from_secs(20),
+        LocalGateOr::StandbyObserved(observer),
+    );
+    h.pass(5).await;
+    h.clock.jump(100);
+    h.pass(5).await;
+    assert_eq!(
+        h.skips(),
+        [("2026-01-05T00:00:10Z".to_owned(), "misfire".to_owned())],
+        "the standby still logs what it saw"
+    );
+    assert!(
+        recorder.calls().is_empty(),
+        "the leader runs the slots, so no alert: {:?}",
+        recorder.calls()
+    );
 }
 
 fn every(job_: Job, secs: i64) -> (Job, Box<dyn Timetable>) {
