@@ -1,5 +1,6 @@
 //! Keeps the docs true: every relative link and `#anchor` in README.md and docs/*.md
-//! resolves, and docs/logs.md documents exactly the log events the code can emit, read
+//! resolves, every whole clock.yml they show (a `yaml` block with a top-level `jobs:`)
+//! passes `clockctl validate`, and docs/logs.md documents exactly the log events the code can emit, read
 //! from `runtime::report::EVENTS` (the one list of them, itself checked against the
 //! source by the unit tests beside it).
 //!
@@ -250,6 +251,57 @@ fn every_relative_link_and_anchor_resolves() {
         "broken links:\n{}",
         problems.join("\n")
     );
+}
+
+/// Every fenced `yaml` block of `text` with a top-level `jobs:` key, with its first line.
+fn whole_clock_files(text: &str) -> Vec<(usize, String)> {
+    let mut blocks = Vec::new();
+    let mut open: Option<(usize, String)> = None;
+    for (index, line) in text.lines().enumerate() {
+        match open.as_mut() {
+            None if line.trim_end() == "```yaml" => open = Some((index + 2, String::new())),
+            None => {}
+            Some(_) if line.trim_end() == "```" => {
+                let (first, block) = open.take().expect("an open block");
+                if block.lines().any(|line| line.starts_with("jobs:")) {
+                    blocks.push((first, block));
+                }
+            }
+            Some((_, block)) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+        }
+    }
+    blocks
+}
+
+#[test]
+fn every_whole_clock_yml_in_the_docs_is_valid() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for file in markdown_files() {
+        for (line, block) in whole_clock_files(&read(&file)) {
+            let path = dir.path().join("clock.yml");
+            std::fs::write(&path, &block).expect("write the example");
+            let output = std::process::Command::new(env!("CARGO_BIN_EXE_clockctl"))
+                .arg("validate")
+                .arg(&path)
+                .output()
+                .expect("run clockctl validate");
+            checked += 1;
+            if !output.status.success() {
+                problems.push(format!(
+                    "{}:{line}: {}",
+                    file.display(),
+                    String::from_utf8_lossy(&output.stderr)
+                ));
+            }
+        }
+    }
+    assert!(checked >= 5, "only {checked} examples found");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]

@@ -65,7 +65,10 @@ fn a_streak_goes_on_across_a_restart_when_the_clock_has_a_store() {
         hooks.len(),
         2,
         "one alert and one recovery, no more: {:?}",
-        hooks.iter().map(|hook| hook.json()["type"].clone()).collect::<Vec<_>>()
+        hooks
+            .iter()
+            .map(|hook| hook.json()["type"].clone())
+            .collect::<Vec<_>>()
     );
     assert_no_token(&[
         &first_lines.join("\n"),

@@ -389,7 +389,12 @@ impl Notifier {
 }
 
 /// Queues `report` on the alert's channels as `send` says (nothing for `None`).
-fn deliver_alert(channels: &Channels, alert: &Alert, mut report: Report, send: Option<policy::Send>) {
+fn deliver_alert(
+    channels: &Channels,
+    alert: &Alert,
+    mut report: Report,
+    send: Option<policy::Send>,
+) {
     match send {
         None => return,
         Some(policy::Send::Alert) => {}

@@ -46,7 +46,8 @@ impl Counted {
     pub fn key(&self) -> String {
         format!(
             "{}/{}/{}",
-            self.slot.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            self.slot
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             self.attempt.unwrap_or(0),
             self.on.as_str()
         )
@@ -97,7 +98,10 @@ impl Ledger {
         now: DateTime<Utc>,
         unsynced: bool,
     ) -> Decision {
-        let mut kept = self.kept.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut kept = self
+            .kept
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         let entry = kept.entry(counted.job.clone()).or_default();
         let send = policy::decide(alert, &mut entry.streak, counted.on, now);
         entry.unsynced |= unsynced;
@@ -109,7 +113,10 @@ impl Ledger {
 
     /// This clock's copy when the book has not heard of it.
     fn unsynced(&self, job: &str) -> Option<Streak> {
-        let kept = self.kept.lock().unwrap_or_else(|poison| poison.into_inner());
+        let kept = self
+            .kept
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         kept.get(job)
             .filter(|entry| entry.unsynced)
             .map(|entry| entry.streak.clone())
@@ -117,7 +124,10 @@ impl Ledger {
 
     /// The book's answer becomes this clock's copy.
     fn synced(&self, job: &str, streak: &Streak) {
-        let mut kept = self.kept.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut kept = self
+            .kept
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         kept.insert(
             job.to_owned(),
             Kept {

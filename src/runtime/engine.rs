@@ -298,7 +298,10 @@ impl<E: Executor, G: FireGate, C: Clock> Engine<E, G, C> {
         let mut asks = Vec::new();
         // Only the clock that schedules tells the observer of slots it reached too late:
         // a standby's late wake-up is no missed run.
-        let leads = if entries.iter().any(|entry| matches!(entry.due, Due::Slot(_))) {
+        let leads = if entries
+            .iter()
+            .any(|entry| matches!(entry.due, Due::Slot(_)))
+        {
             self.gate.leads().await
         } else {
             false

@@ -59,7 +59,10 @@ fn fail(error: &tokio_postgres::Error) -> StoreError {
 }
 
 async fn read(client: &Client, job: &str) -> Result<Row, StoreError> {
-    let row = client.query_one(READ, &[&job]).await.map_err(|e| fail(&e))?;
+    let row = client
+        .query_one(READ, &[&job])
+        .await
+        .map_err(|e| fail(&e))?;
     let failures: Option<i32> = row.try_get(0).map_err(|e| fail(&e))?;
     let alerted_at: Option<DateTime<Utc>> = row.try_get(1).map_err(|e| fail(&e))?;
     let recent: Option<Vec<String>> = row.try_get(2).map_err(|e| fail(&e))?;
@@ -121,7 +124,13 @@ pub async fn apply(
             Some(version) => client
                 .execute(
                     UPDATE,
-                    &[&counted.job, &failures, &streak.alerted_at, &recent, &version],
+                    &[
+                        &counted.job,
+                        &failures,
+                        &streak.alerted_at,
+                        &recent,
+                        &version,
+                    ],
                 )
                 .await
                 .map_err(|e| fail(&e))?,
@@ -193,14 +202,20 @@ mod tests {
     async fn a_streak_outlives_the_clock_that_counted_it() {
         let (_db, a, b) = two_clocks().await;
         let alert = policy(2, None);
-        assert_eq!(sent(&a, &alert, counted(0, AlertOn::Failed)).await, (None, 1));
+        assert_eq!(
+            sent(&a, &alert, counted(0, AlertOn::Failed)).await,
+            (None, 1)
+        );
         drop(a);
         // The next clock (a restart, a deploy) goes on counting.
         assert_eq!(
             sent(&b, &alert, counted(1, AlertOn::TimedOut)).await,
             (Some(Send::Alert), 2)
         );
-        assert_eq!(sent(&b, &alert, counted(2, AlertOn::Failed)).await, (None, 3));
+        assert_eq!(
+            sent(&b, &alert, counted(2, AlertOn::Failed)).await,
+            (None, 3)
+        );
         assert_eq!(
             sent(&b, &alert, counted(3, AlertOn::Succeeded)).await,
             (Some(Send::Recovery), 0)
@@ -230,7 +245,10 @@ mod tests {
             sent(&a, &alert, counted(0, AlertOn::Failed)).await,
             (Some(Send::Alert), 1)
         );
-        assert_eq!(sent(&b, &alert, counted(1, AlertOn::Failed)).await, (None, 2));
+        assert_eq!(
+            sent(&b, &alert, counted(1, AlertOn::Failed)).await,
+            (None, 2)
+        );
         a.execute(
             "UPDATE heroku_clock.streaks SET alerted_at = now() - interval '7 hours'",
             &[],
@@ -241,7 +259,10 @@ mod tests {
             sent(&b, &alert, counted(2, AlertOn::Failed)).await,
             (Some(Send::Reminder), 3)
         );
-        assert_eq!(sent(&a, &alert, counted(3, AlertOn::Failed)).await, (None, 4));
+        assert_eq!(
+            sent(&a, &alert, counted(3, AlertOn::Failed)).await,
+            (None, 4)
+        );
     }
 
     #[tokio::test]
