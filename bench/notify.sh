@@ -7,7 +7,11 @@
 #
 # 1. Lateness: JOBS jobs every second (JOBS runs a second), each `date +%s.%N >> FILE`,
 #    for DURATION seconds, without monitors and then with a healthchecks monitor on every
-#    job pointing at an endpoint that answers after 2 s; ROUNDS rounds, alternating.
+#    job pointing at an endpoint that answers after 2 s; ROUNDS rounds, alternating. With
+#    STORE_URL (a Postgres URL of a database the clock may use), two more modes with a
+#    `store:`: `store-plain` (no monitor, no alert) and `store-alerts` (monitored, and
+#    every job alerting a webhook, so each outcome goes through the failure streaks kept
+#    in the database).
 # 2. Memory: RSS_JOBS jobs every second, failing every other run, each monitored and
 #    alerting a webhook, all pointing at an endpoint that accepts and never answers; VmRSS
 #    sampled every 10 s for RSS_SECONDS (skip with RSS_SECONDS=0; skip part 1 with ROUNDS=0).
@@ -46,13 +50,20 @@ if [[ "${ROUNDS}" != 0 ]]; then
   sleep 1
   results=()
   for round in $(seq 1 "${ROUNDS}"); do
-    for mode in plain monitored; do
+    modes=(plain monitored)
+    [[ -n "${STORE_URL:-}" ]] && modes+=(store-plain store-alerts)
+    for mode in "${modes[@]}"; do
       stamps="${work}/${mode}-${round}.stamps"
       url=-
-      [[ "${mode}" == monitored ]] && url="http://127.0.0.1:${SLOW_PORT}"
-      python3 bench/notify_bench.py gen "${work}/${mode}.yml" "${JOBS}" "${stamps}" "${url}"
+      [[ "${mode}" == monitored || "${mode}" == store-alerts ]] && url="http://127.0.0.1:${SLOW_PORT}"
+      if [[ "${mode}" == store-* ]]; then
+        python3 bench/notify_bench.py gen-stored "${work}/${mode}.yml" "${JOBS}" "${stamps}" "${url}"
+      else
+        python3 bench/notify_bench.py gen "${work}/${mode}.yml" "${JOBS}" "${stamps}" "${url}"
+      fi
       echo "       round ${round}: ${mode}"
-      python3 bench/bench.py run-for "${DURATION}" -- "${CLOCK}" --config "${work}/${mode}.yml"
+      BENCH_DATABASE_URL="${STORE_URL:-}" \
+        python3 bench/bench.py run-for "${DURATION}" -- "${CLOCK}" --config "${work}/${mode}.yml"
       results+=("${mode}-${round}=${stamps}")
     done
   done

@@ -70,9 +70,18 @@ def serve_never(port):
                     sock.close()
 
 
-def gen(path, jobs, stamps, url):
+def gen(path, jobs, stamps, url, store=False):
+    """The lateness file: monitored when `url` is not "-"; `store`: with a `store:`,
+    and, when monitored, every job alerting a webhook, so each run's outcome goes
+    through the failure streaks kept in the database."""
     with open(path, "w") as out:
-        out.write("shutdown_grace: 5s\njobs:\n")
+        out.write("shutdown_grace: 5s\n")
+        if store:
+            out.write("store:\n  postgres: $BENCH_DATABASE_URL\n")
+        if store and url != "-":
+            out.write(f"notify:\n  hook:\n    webhook: \"{url}/hook\"\n")
+            out.write("defaults:\n  alert:\n    to: [hook]\n")
+        out.write("jobs:\n")
         for i in range(jobs):
             out.write(f"  stamp-{i}:\n")
             out.write(f"    command: date +%s.%N >> {stamps}\n")
@@ -138,6 +147,8 @@ def main(argv):
         serve_never(int(argv[2]))
     elif command == "gen":
         gen(argv[1], int(argv[2]), argv[3], argv[4])
+    elif command == "gen-stored":
+        gen(argv[1], int(argv[2]), argv[3], argv[4], store=True)
     elif command == "gen-failing":
         gen_failing(argv[1], int(argv[2]), argv[3])
     elif command == "rss":

@@ -474,46 +474,42 @@ async fn the_observer_hears_each_attempt_and_which_end_is_final() {
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn the_observer_hears_a_misfire_with_how_many_slots_were_missed() {
+/// A job every 10 s whose clock jumps 100 s ahead at 5 s, behind `gate` (given the
+/// observer); returns the harness and every call the observer heard.
+async fn late_wake_up(gate: fn(Arc<dyn RunObserver>) -> LocalGateOr) -> (Harness, Vec<String>) {
     let recorder = Arc::new(Recorder::default());
     let observer = Arc::clone(&recorder) as Arc<dyn RunObserver>;
     let h = Harness::start_with(
         vec![every(job("tick"), 10)],
         &[],
         Duration::from_secs(20),
-        LocalGateOr::Observed(observer),
+        gate(observer),
     );
     h.pass(5).await;
     h.clock.jump(100);
     h.pass(5).await;
     let calls = recorder.calls();
+    (h, calls)
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_observer_hears_a_misfire_with_how_many_slots_were_missed() {
+    let (_h, calls) = late_wake_up(LocalGateOr::Observed).await;
     assert_eq!(calls[0], "skipped tick 10 misfire missed 10", "{calls:?}");
     assert_eq!(calls[1], "started tick 110 attempt 1", "{calls:?}");
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_standby_that_wakes_late_tells_the_observer_of_no_missed_run() {
-    let recorder = Arc::new(Recorder::default());
-    let observer = Arc::clone(&recorder) as Arc<dyn RunObserver>;
-    let h = Harness::start_with(
-        vec![every(job("tick"), 10)],
-        &[],
-        Duration::from_secs(20),
-        LocalGateOr::StandbyObserved(observer),
-    );
-    h.pass(5).await;
-    h.clock.jump(100);
-    h.pass(5).await;
+    let (h, calls) = late_wake_up(LocalGateOr::StandbyObserved).await;
     assert_eq!(
         h.skips(),
         [("2026-01-05T00:00:10Z".to_owned(), "misfire".to_owned())],
         "the standby still logs what it saw"
     );
     assert!(
-        recorder.calls().is_empty(),
-        "the leader runs the slots, so no alert: {:?}",
-        recorder.calls()
+        calls.is_empty(),
+        "the leader runs the slots, so no alert: {calls:?}"
     );
 }
 
