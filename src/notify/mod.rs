@@ -531,6 +531,13 @@ impl RunObserver for Notifier {
         };
         report.output = output;
         report.output_truncated = truncated;
+        if let Some(note) = &outcome.dyno {
+            // A `run: dyno` job: the one-off dyno is where to look (`heroku logs -d run.N`).
+            report.dyno = note.name.clone();
+            if note.memory_exceeded && report.reason.is_none() {
+                report.reason = Some("the dyno ran out of memory (R15)".to_owned());
+            }
+        }
         let counted = Counted {
             job: run.job.name.clone(),
             slot: run.slot,
@@ -697,6 +704,39 @@ mod tests {
             first["check_in_id"], second["check_in_id"],
             "one id per run"
         );
+    }
+
+    #[tokio::test]
+    async fn an_alert_about_a_run_in_a_one_off_dyno_names_that_dyno() {
+        let (port, mut bodies) = endpoint().await;
+        let source = "notify:\n  pager:\n    webhook: \"${HOOK}\"\ndefaults:\n  alert:\n    to: [pager]\njobs:\n  report:\n    every: 1h\n    command: bin/report\n";
+        let config = config::parse(source, Utc::now()).config.expect("valid");
+        let hook = format!("http://127.0.0.1:{port}/hook");
+        let notifier = Notifier::start(
+            &config,
+            &|name| (name == "HOOK").then(|| hook.clone()),
+            deliver::http_client().unwrap(),
+            None,
+        )
+        .expect("a notifier");
+        let run = RunInfo {
+            job: &config.jobs[0],
+            run: 1,
+            slot: Utc.with_ymd_and_hms(2026, 1, 5, 6, 0, 0).unwrap(),
+            attempt: 1,
+        };
+        let outcome = Outcome {
+            end: End::Signaled(9),
+            duration: Duration::from_secs(40),
+            dyno: Some(crate::exec::DynoNote {
+                name: "run.4711".into(),
+                memory_exceeded: true,
+            }),
+        };
+        notifier.ended(run, &outcome, None, AfterEnd::Final, None);
+        let body: serde_json::Value = serde_json::from_str(&bodies.recv().await.unwrap()).unwrap();
+        assert_eq!(body["data"]["dyno"], "run.4711", "{body}");
+        assert_eq!(body["data"]["reason"], "the dyno ran out of memory (R15)");
     }
 
     #[tokio::test]
