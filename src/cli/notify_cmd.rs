@@ -70,7 +70,11 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let report = Report {
         kind: Kind::Test,
         reminder: false,
-        job: "heroku-clock".into(),
+        // The app, when Heroku says which (`runtime-dyno-metadata`).
+        job: std::env::var("HEROKU_APP_NAME")
+            .ok()
+            .filter(|app| !app.is_empty())
+            .unwrap_or_else(|| "heroku-clock".into()),
         schedule: String::new(),
         scheduled_for: None,
         attempt: None,

@@ -76,7 +76,13 @@ struct Queue {
     busy: bool,
     /// What the endpoint said it stores (`Ping-Body-Limit`).
     body_limit: Option<usize>,
+    /// When the last `notify_dropped` line went out.
+    drop_logged: Option<Instant>,
 }
+
+/// While requests are dropped, at most one `notify_dropped` line this often (the first
+/// at once, so a full queue shows in the logs when it happens).
+const DROP_LOG_EVERY: Duration = Duration::from_secs(10);
 
 impl Outbox {
     fn target(&self) -> Target<'_> {
@@ -93,6 +99,15 @@ impl Outbox {
             if queue.pending.len() >= MAX_PENDING {
                 queue.pending.pop_front();
                 queue.dropped += 1;
+                let now = Instant::now();
+                if queue
+                    .drop_logged
+                    .is_none_or(|at| now.saturating_duration_since(at) >= DROP_LOG_EVERY)
+                {
+                    log::notify_dropped(self.target(), queue.dropped, "queue_full");
+                    queue.dropped = 0;
+                    queue.drop_logged = Some(now);
+                }
             }
             queue.pending.push_back(request);
         }
@@ -111,6 +126,7 @@ impl Outbox {
         if queue.dropped > 0 {
             log::notify_dropped(self.target(), queue.dropped, "queue_full");
             queue.dropped = 0;
+            queue.drop_logged = Some(Instant::now());
         }
         let next = queue.pending.pop_front();
         queue.busy = next.is_some();
@@ -443,6 +459,43 @@ pub async fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn full_request() -> Request {
+        let url = super::super::secret::SecretUrl::parse("https://hc-ping.com/abc").unwrap();
+        Request::new(Method::Post, url, Body::Empty, "start")
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_queue_says_so_at_once_and_then_at_most_every_ten_seconds() {
+        let (subscriber, capture) = crate::logging::capture();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let outbox = Outbox {
+            name: "monitor.backup".into(),
+            service: "healthchecks",
+            host: "hc-ping.com".into(),
+            queue: Mutex::new(Queue::default()),
+            wake: Notify::new(),
+        };
+        let dropped = || -> Vec<String> {
+            capture
+                .records()
+                .iter()
+                .filter(|r| r.get("event").as_deref() == Some("notify_dropped"))
+                .map(|r| r.get("dropped").unwrap_or_default())
+                .collect()
+        };
+        for _ in 0..MAX_PENDING + 1 {
+            outbox.push(full_request());
+        }
+        assert_eq!(dropped(), ["1"], "the first drop is logged when it happens");
+        for _ in 0..5 {
+            outbox.push(full_request());
+        }
+        assert_eq!(dropped(), ["1"], "then they are counted");
+        tokio::time::advance(DROP_LOG_EVERY).await;
+        outbox.push(full_request());
+        assert_eq!(dropped(), ["1", "6"], "and said ten seconds later");
+    }
 
     #[test]
     fn backoff_doubles() {

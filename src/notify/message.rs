@@ -106,7 +106,7 @@ impl Report {
             },
             Kind::Succeeded => "succeeded".to_owned(),
             Kind::Skipped => "skipped a run".to_owned(),
-            Kind::Retrying => "failed; retrying".to_owned(),
+            Kind::Retrying => "failed".to_owned(),
             Kind::Recovered => "recovered".to_owned(),
             Kind::Test => "test message from heroku-clock".to_owned(),
         };
@@ -125,7 +125,13 @@ impl Report {
         } else {
             String::new()
         };
-        format!("{prefix}{} {what}{after}", self.job)
+        // The duration is the attempt's, so "retrying" comes after it.
+        let next = if self.kind == Kind::Retrying {
+            "; retrying"
+        } else {
+            ""
+        };
+        format!("{prefix}{} {what}{after}{next}", self.job)
     }
 
     /// A few short lines, readable on a phone: the headline, the run's facts, and the last
@@ -296,5 +302,15 @@ pub(crate) mod tests {
         report.kind = Kind::Recovered;
         report.reminder = false;
         assert_eq!(report.headline(), "nightly-backup recovered after 2m3s");
+    }
+
+    #[test]
+    fn a_retry_notice_says_how_long_the_attempt_ran_before_it_says_retrying() {
+        let mut report = failed_report();
+        report.kind = Kind::Retrying;
+        assert_eq!(
+            report.headline(),
+            "nightly-backup failed after 2m3s; retrying"
+        );
     }
 }

@@ -492,12 +492,14 @@ impl RunObserver for Notifier {
         let (output, truncated) = output.unwrap_or_default();
         let summary = summary(outcome, stop, run.attempt, watch.attempts);
         let classified = classify(outcome, stop);
-        let moment = match after {
-            AfterEnd::Retry { .. } => Moment::Retry {
+        // A run the clock itself ended has no outcome of its own to report: a monitor
+        // hears of it as a note, never as a failure.
+        let moment = match (after, classified) {
+            (AfterEnd::Retry { .. }, _) | (AfterEnd::Final, None) => Moment::Note {
                 summary,
                 output: output.clone(),
             },
-            AfterEnd::Final => Moment::End(Ending {
+            (AfterEnd::Final, Some(_)) => Moment::End(Ending {
                 ok: classified.is_some_and(|(on, _)| on == AlertOn::Succeeded),
                 code: outcome.end.exit_code(),
                 exited: matches!(outcome.end, End::Exited(_)) && stop.is_none(),
@@ -622,8 +624,20 @@ mod tests {
     use super::*;
 
     /// A loopback endpoint answering 202 to everything; each request's body arrives on
-    /// the channel.
+    /// the channel (after its request line, with [`endpoint_with_paths`]).
     async fn endpoint() -> (u16, mpsc::UnboundedReceiver<String>) {
+        let (port, mut requests) = endpoint_with_paths().await;
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some((_, body)) = requests.recv().await {
+                let _ = tx.send(body);
+            }
+        });
+        (port, rx)
+    }
+
+    /// [`endpoint`], with each request's method and path (`POST /hc/log?rid=…`).
+    async fn endpoint_with_paths() -> (u16, mpsc::UnboundedReceiver<(String, String)>) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let (tx, rx) = mpsc::unbounded_channel();
@@ -652,7 +666,9 @@ mod tests {
                             })
                             .unwrap_or(0);
                         if body.len() >= length {
-                            let _ = tx.send(body.to_owned());
+                            let line = head.lines().next().unwrap_or_default();
+                            let target = line.rsplit_once(' ').map_or(line, |(t, _)| t);
+                            let _ = tx.send((target.to_owned(), body.to_owned()));
                             let _ = stream
                                 .write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                                 .await;
@@ -737,6 +753,46 @@ mod tests {
         let body: serde_json::Value = serde_json::from_str(&bodies.recv().await.unwrap()).unwrap();
         assert_eq!(body["data"]["dyno"], "run.4711", "{body}");
         assert_eq!(body["data"]["reason"], "the dyno ran out of memory (R15)");
+    }
+
+    #[tokio::test]
+    async fn a_run_the_clock_stopped_is_a_note_to_healthchecks_not_a_failure() {
+        let (port, mut requests) = endpoint_with_paths().await;
+        let source = "jobs:\n  backup:\n    every: 1h\n    command: bin/backup\n    monitor:\n      healthchecks: \"${HC}\"\n";
+        let config = config::parse(source, Utc::now()).config.expect("valid");
+        let hc = format!("http://127.0.0.1:{port}/hc");
+        let notifier = Notifier::start(
+            &config,
+            &|name| (name == "HC").then(|| hc.clone()),
+            deliver::http_client().unwrap(),
+            None,
+        )
+        .expect("a notifier");
+        let run = RunInfo {
+            job: &config.jobs[0],
+            run: 1,
+            slot: Utc.with_ymd_and_hms(2026, 1, 5, 6, 0, 0).unwrap(),
+            attempt: 1,
+        };
+        notifier.started(run);
+        let outcome = Outcome {
+            end: End::Signaled(15),
+            duration: Duration::from_secs(3),
+            dyno: None,
+        };
+        notifier.ended(
+            run,
+            &outcome,
+            Some(StopReason::Interrupted),
+            AfterEnd::Final,
+            None,
+        );
+        let (start, _) = requests.recv().await.unwrap();
+        let (end, body) = requests.recv().await.unwrap();
+        let rid = start.split_once("rid=").expect("a rid").1.to_owned();
+        assert!(start.starts_with("POST /hc/start?rid="), "{start}");
+        assert_eq!(end, format!("POST /hc/log?rid={rid}"));
+        assert!(body.contains("interrupted: the clock shut down"), "{body}");
     }
 
     #[tokio::test]

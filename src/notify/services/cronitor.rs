@@ -23,7 +23,7 @@ pub fn telemetry(url: &SecretUrl, run_id: &str, dyno: &str, moment: &Moment) -> 
             "run",
             url.with("", &[("state", "run"), ("series", run_id), ("host", &host)]),
         ),
-        Moment::Retry { .. } => return None,
+        Moment::Note { .. } => return None,
         Moment::End(ending) => {
             let state = if ending.ok { "complete" } else { "fail" };
             let message = format!("{}{}", ending.output, ending.summary);
@@ -86,7 +86,7 @@ mod tests {
         let message = get("message").unwrap();
         assert_eq!(message.chars().count(), MAX_MESSAGE_CHARS);
         assert!(message.ends_with("xexit 2"), "the end is kept");
-        let retry = Moment::Retry {
+        let retry = Moment::Note {
             summary: String::new(),
             output: String::new(),
         };

@@ -18,7 +18,7 @@ pub fn ping(url: &SecretUrl, run_id: &str, moment: &Moment) -> Request {
         Moment::Start { .. } => {
             Request::new(Method::Post, url.with("/start", &rid), Body::Empty, "start")
         }
-        Moment::Retry { summary, output } => Request::new(
+        Moment::Note { summary, output } => Request::new(
             Method::Post,
             url.with("/log", &rid),
             Body::Tail(format!("{output}{summary}\n")),
@@ -90,7 +90,7 @@ mod tests {
                 Body::Tail("boom\nexit 1 after 3s\n".into()),
             ),
             (
-                Moment::Retry {
+                Moment::Note {
                     summary: "exit 2".into(),
                     output: "x\n".into(),
                 },

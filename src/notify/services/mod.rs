@@ -69,8 +69,11 @@ pub struct Ending {
 pub enum Moment {
     /// The first attempt started; Sentry may upsert the monitor with `config`.
     Start { config: Option<Value> },
-    /// An attempt failed and another follows.
-    Retry { summary: String, output: String },
+    /// An attempt ended without being the run's own final word: it failed and another
+    /// follows, or the clock itself stopped it (`overlap: replace`, a shutdown, a dyno
+    /// left running for the next clock). Only healthchecks records it (`/log`); the
+    /// check's state does not change.
+    Note { summary: String, output: String },
     /// The run's final outcome.
     End(Ending),
     /// The clock is alive (the heartbeat).

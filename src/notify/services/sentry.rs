@@ -69,7 +69,7 @@ pub fn check_in(url: &SecretUrl, run_id: &str, moment: &Moment) -> Option<Reques
             }
             ("in_progress", body)
         }
-        Moment::Retry { .. } => return None,
+        Moment::Note { .. } => return None,
         Moment::End(ending) => {
             let status = if ending.ok { "ok" } else { "error" };
             (

@@ -15,7 +15,7 @@ pub const MAX_MESSAGE_CHARS: usize = 256;
 
 pub fn check_in(url: &SecretUrl, moment: &Moment) -> Option<Request> {
     match moment {
-        Moment::Start { .. } | Moment::Retry { .. } => None,
+        Moment::Start { .. } | Moment::Note { .. } => None,
         Moment::End(ending) => {
             let status = if ending.ok { 0 } else { ending.code.max(1) };
             let last_line = ending.output.trim_end().lines().last().unwrap_or_default();
