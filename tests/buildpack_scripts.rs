@@ -212,10 +212,8 @@ fn the_installed_toolchain_builds_and_is_reused() {
         "#!/bin/sh\necho \"cargo $*\" >> '{calls}'\n\
          if [ \"$1\" = --version ]; then echo 'cargo 1.95.0 (fake)'; exit 0; fi\n\
          mkdir -p \"$CARGO_TARGET_DIR/release\"\n\
-         ln -sf '{clock}' \"$CARGO_TARGET_DIR/release/clock\"\n\
          ln -sf '{clockctl}' \"$CARGO_TARGET_DIR/release/clockctl\"\n",
         calls = calls.display(),
-        clock = env!("CARGO_BIN_EXE_clock"),
         clockctl = env!("CARGO_BIN_EXE_clockctl"),
     );
     let fake_cargo_path = build.fakes.path().join("cargo");
@@ -247,7 +245,7 @@ fn the_installed_toolchain_builds_and_is_reused() {
         "{log}"
     );
     assert!(
-        log.contains("cargo build --release --locked --bins"),
+        log.contains("cargo build --release --locked --bin clockctl"),
         "{log}"
     );
     assert_eq!(

@@ -35,11 +35,8 @@ impl FakeCargo {
                 "#!/bin/sh\necho \"cargo $* (CARGO_HOME=$CARGO_HOME CARGO_TARGET_DIR=$CARGO_TARGET_DIR)\" >> '{log}'\n\
                  if [ \"$1\" = --version ]; then echo 'cargo 1.95.0 (fake)'; exit 0; fi\n\
                  mkdir -p \"$CARGO_TARGET_DIR/release\"\n\
-                 printf '#!/bin/sh\\nexec %s \"$@\"\\n' '{clock}' > \"$CARGO_TARGET_DIR/release/clock\"\n\
-                 printf '#!/bin/sh\\nexec %s \"$@\"\\n' '{clockctl}' > \"$CARGO_TARGET_DIR/release/clockctl\"\n\
-                 chmod +x \"$CARGO_TARGET_DIR/release/clock\" \"$CARGO_TARGET_DIR/release/clockctl\"\n",
+                 ln -sf '{clockctl}' \"$CARGO_TARGET_DIR/release/clockctl\"\n",
                 log = log.display(),
-                clock = env!("CARGO_BIN_EXE_clock"),
                 clockctl = env!("CARGO_BIN_EXE_clockctl"),
             ),
         );

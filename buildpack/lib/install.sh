@@ -4,11 +4,11 @@
 # Everything installed names the slug through $HOME at run time: the slug is built in
 # /tmp/build_* and runs at /app, so no build-time path may be written into it.
 
-# Copies the binaries from BIN_DIR into BUILD_DIR/.heroku-clock/bin.
+# Copies the binary from BIN_DIR into BUILD_DIR/.heroku-clock/bin, with its `clock` link
+# (build::place).
 install::binaries() {
 	local bin_dir="$1" build_dir="$2"
-	mkdir -p "$build_dir/.heroku-clock/bin"
-	cp -- "$bin_dir/clock" "$bin_dir/clockctl" "$build_dir/.heroku-clock/bin/"
+	build::place "$bin_dir/clockctl" "$build_dir/.heroku-clock/bin"
 	output::info "Installed clock and clockctl into .heroku-clock/bin"
 }
 

@@ -95,6 +95,25 @@ impl Failure {
     }
 }
 
+/// The entry point of the installed binary: `clock` when it is called by that name (the
+/// buildpacks install one binary, `clockctl`, and a `clock` link to it, as rustup does for
+/// `cargo`, which halves the slug), `clockctl` otherwise.
+pub fn main_by_name() -> ExitCode {
+    if called_as_clock(std::env::args_os().next().as_deref()) {
+        clock::clock_main()
+    } else {
+        clockctl_main()
+    }
+}
+
+/// Whether `argv0` names the clock (`clock`, `/app/.heroku-clock/bin/clock`).
+fn called_as_clock(argv0: Option<&std::ffi::OsStr>) -> bool {
+    argv0
+        .map(std::path::Path::new)
+        .and_then(std::path::Path::file_name)
+        .is_some_and(|name| name == "clock")
+}
+
 /// The entry point of the `clockctl` binary.
 pub fn clockctl_main() -> ExitCode {
     let cli = Clockctl::parse();
@@ -123,5 +142,27 @@ pub fn report(failure: &Failure) {
     eprintln!("error: {}", failure.message);
     if let Some(hint) = &failure.hint {
         eprintln!("hint: {hint}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::called_as_clock;
+
+    #[test]
+    fn the_binary_is_the_clock_only_when_called_clock() {
+        for (argv0, clock) in [
+            (Some("clock"), true),
+            (Some("/app/.heroku-clock/bin/clock"), true),
+            (Some("clockctl"), false),
+            (Some("/layers/heroku-clock_clock/clock/bin/clockctl"), false),
+            (Some("clock.sh"), false),
+            (Some("/usr/bin/myclock"), false),
+            (None, false),
+        ] {
+            assert_eq!(called_as_clock(argv0.map(OsStr::new)), clock, "{argv0:?}");
+        }
     }
 }

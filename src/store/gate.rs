@@ -9,8 +9,9 @@
 //!   while the database is away they wait and are retried with backoff, so a run that
 //!   ends during an outage is recorded when the database is back.
 //!
-//! Claims go on the writer's connection too (two connections per clock in all), and so
-//! do failure streaks, through [`StoreGate::streak_book`]. A claim
+//! Claims go on the writer's connection too (two connections per clock in all). Failure
+//! streaks ([`StoreGate::streak_book`]) go on the keeper's, whose few statements a second
+//! can wait a millisecond, so that they never queue in front of a claim. A claim
 //! is attempted only while the lease is held by this clock's reckoning, and the
 //! database checks the lease again inside the claim.
 
@@ -80,6 +81,8 @@ pub struct StoreGate {
 struct Shared {
     writer: Writer,
     claims: Link,
+    /// The keeper's connection, shared with the streak book.
+    control: Arc<Link>,
     lease: Mutex<Lease>,
     /// Set when a slot could not be claimed because of the database: the keeper then
     /// asks the loop for a make-up once it is back.
@@ -127,6 +130,7 @@ impl StoreGate {
                 dyno: settings.dyno.clone(),
             },
             claims,
+            control: control.clone(),
             lease: Mutex::new(Lease::new(settings.term)),
             wants_catch_up: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
@@ -226,7 +230,7 @@ impl StoreGate {
     }
 }
 
-/// The store's [`StreakBook`], on the claims connection; its errors are `store_error`
+/// The store's [`StreakBook`], on the keeper's connection; its errors are `store_error`
 /// lines like every other.
 struct StoreBook {
     shared: Arc<Shared>,
@@ -242,7 +246,7 @@ impl StreakBook for StoreBook {
         Box::pin(async move {
             let answer = self
                 .shared
-                .claims
+                .control
                 .run("keeping a failure streak", |client| async move {
                     streaks::apply(&client, alert, counted, newer).await
                 })
