@@ -18,7 +18,6 @@ pub mod policy;
 pub mod request;
 pub mod secret;
 pub mod services;
-pub mod sign;
 pub mod streaks;
 
 use std::collections::{HashMap, HashSet};
@@ -38,7 +37,7 @@ use message::{Kind, Report};
 use request::Request;
 use secret::{SecretUrl, new_uuid};
 use services::{Ending, Moment, Monitor};
-use sign::SigningKey;
+use crate::credential::SigningKey;
 use streaks::{Ask, Counted, Ledger, StreakBook, Waiting};
 
 /// Where a channel's alerts go, resolved.
