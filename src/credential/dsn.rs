@@ -41,8 +41,7 @@ impl Dsn {
     /// its project id.
     pub fn parse(text: &str) -> Result<Dsn, DsnError> {
         let url = Url::parse(text.trim()).map_err(|_| DsnError::NotAUrl)?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty)
-        {
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
             return Err(DsnError::NotAUrl);
         }
         if url.username().is_empty() {

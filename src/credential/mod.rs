@@ -81,7 +81,11 @@ mod tests {
             (Kind::Url, "ftp://x.example.com/a", false),
             (Kind::Dsn, "https://abc123@o42.ingest.sentry.io/4505", true),
             (Kind::Dsn, "https://o42.ingest.sentry.io/4505", false),
-            (Kind::SigningKey, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", true),
+            (
+                Kind::SigningKey,
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                true,
+            ),
             (Kind::SigningKey, "whsec_c2hvcnQ=", false),
         ];
         for (kind, value, ok) in cases {

@@ -29,6 +29,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::config::{self, Alert, AlertOn, ChannelTarget, Config, Job, Template};
+use crate::credential::SigningKey;
 use crate::exec::{End, Outcome};
 use crate::runtime::report::{SkipReason, StopReason};
 use crate::runtime::{AfterEnd, RunInfo, RunObserver};
@@ -37,7 +38,6 @@ use message::{Kind, Report};
 use request::Request;
 use secret::{SecretUrl, new_uuid};
 use services::{Ending, Moment, Monitor};
-use crate::credential::SigningKey;
 use streaks::{Ask, Counted, Ledger, StreakBook, Waiting};
 
 /// Where a channel's alerts go, resolved.

@@ -14,9 +14,9 @@ use serde_json::{Value, json};
 
 use super::super::request::{Body, Method, Request};
 use super::super::secret::SecretUrl;
-use crate::credential::{Dsn, DsnError};
 use super::Moment;
 use crate::config::Job;
+use crate::credential::{Dsn, DsnError};
 use crate::schedule::Schedule;
 
 /// The check-in endpoint for monitor `slug` of the project in `dsn`.
