@@ -7,7 +7,7 @@ mod support_hooks;
 
 use std::time::Duration;
 
-use heroku_clock::notify::sign::SigningKey;
+use heroku_clock::credential::SigningKey;
 use support_hooks::{ClockRun, FakeService, Reply, TOKEN, assert_no_token, field};
 
 #[test]

@@ -8,10 +8,16 @@ use std::process::{Command, Output};
 use support_hooks::{FakeService, Reply, TOKEN, assert_no_token, fixture};
 
 fn clockctl(args: &[&str], envs: &[(&str, String)]) -> Output {
+    clockctl_in("notify_cli", args, envs)
+}
+
+/// `clockctl ARGS` in the fixture folder `scenario`, with only `envs` of the variables
+/// the fixtures name.
+fn clockctl_in(scenario: &str, args: &[&str], envs: &[(&str, String)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_clockctl"));
     command
         .args(args)
-        .current_dir(fixture("notify_cli"))
+        .current_dir(fixture(scenario))
         .env_remove("CLOCK_CONFIG")
         .env_remove("SLACK_WEBHOOK_URL")
         .env_remove("HC_BACKUP_URL");
@@ -131,5 +137,113 @@ fn validate_env_dir_checks_the_variables_exist_without_printing_them() {
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("json");
     assert_eq!(report["jobs"][0]["monitor"], "healthchecks");
     assert_eq!(report["jobs"][0]["alert_to"], serde_json::json!(["ops"]));
+    assert_no_token(&[&stdout, &stderr]);
+}
+
+#[test]
+fn notify_test_without_its_file_says_how_to_pass_it() {
+    let output = clockctl(&["notify", "test", "ops", "nosuch.yml"], &[]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("error: cannot read nosuch.yml: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with(
+            "\nhint: pass the clock.yml after the channel: `clockctl notify test ops FILE`, or set CLOCK_CONFIG\n"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn notify_test_with_an_invalid_file_says_nothing_was_sent() {
+    let file = fixture("notify_cli_invalid_file").join("clock.yml");
+    let file = file.to_str().expect("UTF-8 path");
+    let output = clockctl(&["notify", "test", "ops", file], &[]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{file}:3:79: error: unknown key \"secrt\" in channel \"ops\"\n 3 |   ops: {{ slack: \"https://hooks.slack.com/***\", secrt: *** }}\n"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with(&format!(
+            "error: {file} has 1 error; no test message was sent\nhint: fix it, then check it with `clockctl validate {file}`\n"
+        )),
+        "{stderr}"
+    );
+    assert_no_token(&[&stdout, &stderr]);
+}
+
+#[test]
+fn validate_env_dir_checks_each_value_as_the_clock_reads_it() {
+    let env_dir = tempfile::tempdir().expect("tempdir");
+    let dir = env_dir.path().to_str().unwrap().to_owned();
+    let write = |name: &str, value: String| {
+        std::fs::write(env_dir.path().join(name), value).expect("write");
+    };
+    write("SLACK_URL", format!("hooks.slack.com/services/{TOKEN}"));
+    write("ALERT_URL", format!("https://alerts.example.com/{TOKEN}"));
+    write("ALERT_SECRET", TOKEN.to_owned());
+    write("HC_CLOCK_URL", format!("ftp://hc-ping.com/{TOKEN}"));
+    write(
+        "SENTRY_DSN",
+        format!("https://o42.ingest.sentry.io/{TOKEN}"),
+    );
+    let output = clockctl_in(
+        "validate_env_dir_values",
+        &["validate", "--env-dir", &dir],
+        &[],
+    );
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.starts_with("clock.yml:") && line.contains(": error: "))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            format!(
+                "clock.yml:5:12: error: ${{SLACK_URL}} in {dir} is not an http(s) URL: the value is not a URL (notify.ops)"
+            ),
+            format!(
+                "clock.yml:8:13: error: ${{ALERT_SECRET}} in {dir} is not a Standard Webhooks key (whsec_…): the secret is not whsec_ followed by base64 (notify.pager)"
+            ),
+            format!(
+                "clock.yml:11:17: error: ${{HC_CLOCK_URL}} in {dir} is not an http(s) URL: the URL's scheme is \"ftp\", not http or https (heartbeat)"
+            ),
+            format!(
+                "clock.yml:19:22: error: ${{SENTRY_DSN}} in {dir} is not a Sentry DSN: the DSN has no public key (the part before @) (jobs.report.monitor)"
+            ),
+        ]
+    );
+    assert_no_token(&[&stdout, &stderr]);
+
+    write(
+        "SLACK_URL",
+        format!("https://hooks.slack.com/services/{TOKEN}"),
+    );
+    write(
+        "ALERT_SECRET",
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+    );
+    write("HC_CLOCK_URL", format!("https://hc-ping.com/{TOKEN}"));
+    write(
+        "SENTRY_DSN",
+        format!("https://{TOKEN}@o42.ingest.sentry.io/4505"),
+    );
+    let output = clockctl_in(
+        "validate_env_dir_values",
+        &["validate", "--env-dir", &dir],
+        &[],
+    );
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert_eq!(stderr, "");
     assert_no_token(&[&stdout, &stderr]);
 }

@@ -308,3 +308,58 @@ fn escapes_from_the_file_never_reach_the_terminal() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("printf '\\e[2J'"), "{stdout}");
 }
+
+/// The secret parts of the literal credentials in `validate_credentials_masked`.
+const LITERAL_CREDENTIALS: [&str; 9] = [
+    "XXXXSECRETSLACK",
+    "SECRETTOKEN123",
+    "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    "SECRETPASS",
+    "0f4c2a7e",
+    "SECRETCRONITORKEY",
+    "SECRETDSNKEY",
+    "SECRETSNITCH",
+    "services/T000",
+];
+
+fn assert_no_literal_credential(what: &str, output: &Output) {
+    for (stream, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+        let text = String::from_utf8_lossy(bytes);
+        for secret in LITERAL_CREDENTIALS {
+            assert!(
+                !text.contains(secret),
+                "{what}: {stream} shows {secret:?}:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn literal_credentials_never_reach_the_output() {
+    // Everything that prints clock.yml's diagnostics: validate (text and JSON), `notify
+    // test` and the clock itself at start-up (the buildpack runs `validate`).
+    let scenario = "validate_credentials_masked";
+    let dir = fixture(scenario);
+    let text = clockctl(&dir, &["validate"]);
+    assert_no_literal_credential("validate", &text);
+    let json = clockctl(&dir, &["validate", "--format", "json"]);
+    assert_no_literal_credential("validate --format json", &json);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(report["valid"], false);
+    let notify = clockctl(&dir, &["notify", "test", "ops"]);
+    assert_no_literal_credential("notify test", &notify);
+    assert_eq!(notify.status.code(), Some(1));
+    let clock = Command::new(env!("CARGO_BIN_EXE_clock"))
+        .args(["--config", "clock.yml"])
+        .current_dir(&dir)
+        .output()
+        .expect("run clock");
+    assert_no_literal_credential("clock", &clock);
+    assert_eq!(clock.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&text.stderr);
+    assert!(
+        stderr.contains(" 5 |     slack: https://hooks.slack.com/***\n"),
+        "the scheme and host stay:\n{stderr}"
+    );
+    check(scenario, &[], 1, true);
+}

@@ -10,6 +10,6 @@ fuzz_target!(|data: &[u8]| {
     let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
     let parsed = heroku_clock::config::parse(&text, now);
     for diagnostic in &parsed.diagnostics {
-        let _ = diagnostic.render("clock.yml", &text);
+        let _ = diagnostic.render("clock.yml", &text, &parsed.masks);
     }
 });

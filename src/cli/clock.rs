@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use super::Failure;
 use super::async_runtime::tokio_runtime;
-use super::checked_config::load_checked;
+use super::checked_config::{Purpose, load_checked};
 use super::database::read_database_url;
 use super::signals::forward_signals;
 use crate::config::{self, Config};
@@ -66,7 +66,10 @@ pub fn clock_main() -> ExitCode {
 }
 
 fn run(args: ClockArgs) -> Result<ExitCode, Failure> {
-    let config = load_checked(&args.config)?;
+    let config = load_checked(
+        &args.config,
+        &Purpose::with_config_flag("nothing was started"),
+    )?;
     let settings = match &config.store {
         Some(block) => Some(store_settings(block, &config, &args.config)?),
         None => None,

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use super::Failure;
 use super::async_runtime::tokio_runtime;
-use super::checked_config::load_checked;
+use super::checked_config::{Purpose, load_checked};
 use super::database::read_database_url;
 use crate::config;
 use crate::runtime::report::rfc3339;
@@ -54,7 +54,10 @@ fn parse_since(text: &str) -> Result<Duration, String> {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
-    let config = load_checked(&args.config)?;
+    let config = load_checked(
+        &args.config,
+        &Purpose::with_config_flag("no history was read"),
+    )?;
     let file = args.config.display().to_string();
     let Some(store) = &config.store else {
         return Err(

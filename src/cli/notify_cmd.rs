@@ -14,7 +14,7 @@ use chrono::Utc;
 
 use super::Failure;
 use super::async_runtime::tokio_runtime;
-use super::checked_config::load_checked;
+use super::checked_config::{Purpose, load_checked};
 use crate::notify::message::{Kind, Report};
 use crate::notify::{deliver, dyno_name, resolve_channel};
 use crate::visible::visible;
@@ -41,7 +41,14 @@ const SHOWN_BODY_CHARS: usize = 200;
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let Action::Test { channel, file } = args.action;
-    let config = load_checked(&file)?;
+    let purpose = Purpose {
+        how_to_pass: format!(
+            "pass the clock.yml after the channel: `clockctl notify test {} FILE`, or set CLOCK_CONFIG",
+            visible(&channel)
+        ),
+        not_done: "no test message was sent",
+    };
+    let config = load_checked(&file, &purpose)?;
     let Some(found) = config.channel(&channel) else {
         let names: Vec<&str> = config.notify.iter().map(|c| c.name.as_str()).collect();
         let hint = if names.is_empty() {

@@ -32,7 +32,7 @@ pub(super) fn print_diagnostics(file: &str, source: &str, parsed: &Parsed) {
     let rendered: Vec<String> = parsed
         .diagnostics
         .iter()
-        .map(|d| d.render(file, source))
+        .map(|d| d.render(file, source, &parsed.masks))
         .collect();
     eprint!("{}", rendered.join("\n"));
 }

@@ -17,7 +17,7 @@ use chrono::{SubsecRound as _, Utc};
 
 use super::Failure;
 use super::async_runtime::tokio_runtime;
-use super::checked_config::load_checked;
+use super::checked_config::{Purpose, load_checked};
 use super::signals::forward_signals;
 use crate::exec::{Control, Executor as _, JobExecutor};
 use crate::logging::{self, LogSettings};
@@ -25,6 +25,7 @@ use crate::runtime::{
     self,
     report::{self, RunRef},
 };
+use crate::visible::visible;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -43,7 +44,14 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
-    let config = load_checked(&args.file)?;
+    let purpose = Purpose {
+        how_to_pass: format!(
+            "pass the clock.yml after the job's name: `clockctl run {} FILE`, or set CLOCK_CONFIG",
+            visible(&args.job)
+        ),
+        not_done: "nothing was started",
+    };
+    let config = load_checked(&args.file, &purpose)?;
     let Some(job) = config.job(&args.job) else {
         let names: Vec<&str> = config.jobs.iter().map(|job| job.name.as_str()).collect();
         let known = if names.is_empty() {

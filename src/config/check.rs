@@ -54,11 +54,12 @@ const TOP_KEYS: [&str; 8] = [
 pub(super) fn check(source: &str, now: DateTime<Utc>) -> Parsed {
     let mut checker = Checker::new(source, now);
     let config = checker.check_file();
-    let diagnostics = checker.into_diagnostics();
+    let (diagnostics, masks) = checker.finish();
     let valid = !diagnostics.iter().any(|d| d.severity == Severity::Error);
     Parsed {
         config: config.filter(|_| valid),
         diagnostics,
+        masks,
     }
 }
 
@@ -68,6 +69,8 @@ impl Checker<'_> {
             Ok(tree) => tree,
             Err(error) => {
                 self.error(&error.span, error.message, error.hint);
+                // No tree says where the credentials are: find them by their keys.
+                self.masks = super::mask::guess(self.source);
                 return None;
             }
         };
@@ -125,9 +128,6 @@ impl Checker<'_> {
             Some((_, value)) => self.notify_block(value),
             None => Some(Vec::new()),
         };
-        self.channels = notify
-            .as_ref()
-            .map(|channels| channels.iter().map(|c| c.name.clone()).collect());
         let heartbeat = match top.get("heartbeat") {
             Some((key, value)) => self.heartbeat_block(key, value).map(Some),
             None => Some(None),
@@ -327,13 +327,16 @@ impl Checker<'_> {
             }
             Some((_, parsed)) => parsed.clone(),
         };
+        // Checked before the schedule's rules, which need a schedule: none hides another.
         let alert = match &fields.alert {
             Some(alert) => {
                 let channels = self.channels.clone();
-                Some(self.alert(name, alert, channels.as_deref())?)
+                self.alert(name, alert, channels.as_deref()).map(Some)
             }
-            None => None,
+            None => Some(None),
         };
+        let alert_ok = alert.is_some();
+        let placement_ok = self.check_placement(name, &fields);
         let schedule = self.job_schedule(name, &fields, schedule?, file_tz)?;
         let job = Job {
             name: name.to_owned(),
@@ -348,16 +351,15 @@ impl Checker<'_> {
             retry_backoff: fields.retry_backoff.unwrap_or(DEFAULT_RETRY_BACKOFF),
             env: fields.env.clone().unwrap_or_default(),
             misfire_grace: fields.misfire_grace.unwrap_or(DEFAULT_MISFIRE_GRACE),
-            alert,
+            alert: alert.flatten(),
             monitor: fields.monitor.clone(),
             run: fields.run.as_ref().map(|run| run.value).unwrap_or_default(),
             dyno_size: fields.dyno_size.as_ref().map(|size| size.value.clone()),
             line: self.line_of(&key.span),
         };
-        let placement_ok = self.check_placement(name, &fields);
         self.warn_about(&job, &fields);
         self.warn_about_dyno_job(&job, &fields);
-        (name_ok && placement_ok).then_some(job)
+        (name_ok && placement_ok && alert_ok).then_some(job)
     }
 
     fn has_key(&self, value: &Node, key: &str) -> bool {
@@ -911,14 +913,14 @@ mod tests {
         /// and its rendering shows that line with the carets inside it.
         #[test]
         fn any_text_parses_to_located_diagnostics(
-            source in "(jobs:|  [a-z]{1,3}:|    (cron|every|at|command|env|timeout): ?|[ *@&:\\[\\]{}\"'#\\-0-9a-z\t\u{1b}é]{0,8}|\n|\t){0,40}"
+            source in "(jobs:|  [a-z]{1,3}:|    (cron|every|at|command|env|timeout): ?|notify:|  ops:|    (slack|secret|webhook): ?|https://u@h.io/x1y2z3w4|\\$\\{?[A-Z]{0,2}\\}?|[ *@&:\\[\\]{}\"'#\\-0-9a-z\t\u{1b}é]{0,8}|\n|\t){0,40}"
         ) {
             let parsed = check(&source, now());
             let lines = source.split('\n').count() as u32;
             for d in &parsed.diagnostics {
                 proptest::prop_assert!(d.line >= 1 && d.line <= lines, "{d:?}");
                 proptest::prop_assert!(d.column >= 1 && d.len >= 1, "{d:?}");
-                let rendered = d.render("clock.yml", &source);
+                let rendered = d.render("clock.yml", &source, &parsed.masks);
                 let (shown, carets) = shown_and_carets(&rendered, d.line)
                     .ok_or_else(|| proptest::test_runner::TestCaseError::fail(
                         format!("no source line and caret line in:\n{rendered}")))?;

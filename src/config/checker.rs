@@ -3,15 +3,17 @@
 //! [`Checker`] is what every part of the walk writes to ([`super::check`] for the file's
 //! shape, [`super::fields`] for one value at a time, [`super::warnings`] for valid jobs
 //! that probably surprise): it locates a byte range as a line and column, keeps at most
-//! [`MAX_DIAGNOSTICS`] findings, and remembers costly facts about cron schedules that
+//! [`MAX_DIAGNOSTICS`] findings, collects the byte ranges that hold credentials (so that
+//! no rendering shows them), and remembers costly facts about cron schedules that
 //! several jobs share. It knows nothing about clock.yml's keys; those parts build on it
 //! and this module uses none of them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::mask::Masks;
 use super::source::{LineIndex, Span};
 use super::yaml::{Node, Value};
 use super::{Diagnostic, Severity};
@@ -66,8 +68,13 @@ pub(super) struct Checker<'a> {
     /// their expressions.
     pub parsed_crons: HashMap<String, CronExpr>,
     /// The channel names under `notify:`, for `alert.to`; `None` when that block is
-    /// invalid (its errors are reported there, not again at each job).
+    /// not a map (its error is reported there, not again at each job).
     pub channels: Option<Vec<String>>,
+    /// The credentials written in the file, hidden wherever a diagnostic shows its line.
+    pub masks: Masks,
+    /// The credential texts reached through an alias that were looked for where their
+    /// anchor defines them.
+    pub anchors_searched: HashSet<String>,
 }
 
 impl<'a> Checker<'a> {
@@ -81,11 +88,14 @@ impl<'a> Checker<'a> {
             cron_facts: HashMap::new(),
             parsed_crons: HashMap::new(),
             channels: Some(Vec::new()),
+            masks: Masks::default(),
+            anchors_searched: HashSet::new(),
         }
     }
 
-    /// Every finding in file order, with one closing summary of those past the cap.
-    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+    /// Every finding in file order, with one closing summary of those past the cap, and
+    /// the credentials that rendering them must hide.
+    pub fn finish(self) -> (Vec<Diagnostic>, Masks) {
         let mut diagnostics = self.diagnostics;
         // File order reads best; errors and warnings at one spot keep the order they were found.
         diagnostics.sort_by_key(|d| (d.line, d.column));
@@ -109,7 +119,7 @@ impl<'a> Checker<'a> {
                 hint: Some("fix the ones above and run again".into()),
             });
         }
-        diagnostics
+        (diagnostics, self.masks)
     }
 
     pub fn error(&mut self, span: &Span, message: impl Into<String>, hint: Option<String>) {
@@ -129,6 +139,14 @@ impl<'a> Checker<'a> {
             return;
         }
         let position = self.index.position(span);
+        // One place read for several jobs (an `alert:` in `defaults:`) is reported once.
+        let repeated = self.diagnostics.iter().any(|d| {
+            (d.line, d.column, d.severity) == (position.line, position.column, severity)
+                && d.message == message
+        });
+        if repeated {
+            return;
+        }
         self.diagnostics.push(Diagnostic {
             severity,
             line: position.line,

@@ -63,6 +63,9 @@ pub(super) struct AlertFields {
     pub repeat: Option<Option<Duration>>,
     /// Where the `alert:` key is written.
     pub span: Span,
+    /// Whether every key written was valid. The valid ones are kept either way, so that
+    /// `to:`'s names are still checked against `notify:`.
+    pub valid: bool,
 }
 
 impl AlertFields {
@@ -75,6 +78,7 @@ impl AlertFields {
             recovery: self.recovery.or(defaults.recovery),
             repeat: self.repeat.or(defaults.repeat),
             span: self.span,
+            valid: self.valid && defaults.valid,
         }
     }
 }

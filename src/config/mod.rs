@@ -10,6 +10,7 @@ mod checker;
 mod duration;
 mod dyno;
 mod fields;
+mod mask;
 mod model;
 mod names;
 mod notify;
@@ -25,6 +26,7 @@ mod zone;
 
 pub use duration::{DurationError, format as format_duration, parse as parse_duration};
 pub use dyno::{CALLS_PER_HOUR_BUDGET, calls_per_run, is_app_name};
+pub use mask::Masks;
 pub use model::*;
 pub use names::closest as closest_match;
 pub use schedule_words::{ScheduleContext, describe as describe_schedule_error};
@@ -62,6 +64,9 @@ pub struct Diagnostic {
 pub struct Parsed {
     pub config: Option<Config>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The credentials written in the file, never to be shown: pass them to
+    /// [`Diagnostic::render`].
+    pub masks: Masks,
 }
 
 /// Why a config file could not be read at all.
@@ -113,7 +118,7 @@ pub fn load(path: &Path, now: DateTime<Utc>) -> Result<(String, Parsed), LoadErr
             ),
             Some("check the path; a clock.yml with 10,000 jobs is about 1 MB".into()),
         );
-        return Ok((text, Parsed::invalid(diagnostic)));
+        return Ok((text.clone(), Parsed::invalid(diagnostic, &text)));
     }
     match String::from_utf8(bytes) {
         Ok(text) => {
@@ -138,19 +143,20 @@ pub fn load(path: &Path, now: DateTime<Utc>) -> Result<(String, Parsed), LoadErr
                 format!("the file is not UTF-8: byte 0x{:02x} here", bytes[bad_at]),
                 Some("save clock.yml as UTF-8".into()),
             );
-            Ok((
-                String::from_utf8_lossy(&bytes).into_owned(),
-                Parsed::invalid(diagnostic),
-            ))
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let parsed = Parsed::invalid(diagnostic, &text);
+            Ok((text, parsed))
         }
     }
 }
 
 impl Parsed {
-    fn invalid(diagnostic: Diagnostic) -> Parsed {
+    /// A file that is not even text: credentials in it are found by their keys.
+    fn invalid(diagnostic: Diagnostic, text: &str) -> Parsed {
         Parsed {
             config: None,
             diagnostics: vec![diagnostic],
+            masks: mask::guess(text),
         }
     }
 
@@ -176,7 +182,8 @@ impl Diagnostic {
     }
 
     /// `FILE:LINE:COL: error: MESSAGE`, the source line, a caret line and the hint, each
-    /// line ending in a newline:
+    /// line ending in a newline. Each range of `masks` (a credential: [`Parsed::masks`]) on
+    /// the source line is shown as `***`:
     ///
     /// ```text
     /// clock.yml:4:5: error: unknown key "comand" in job "send-digest"
@@ -184,8 +191,8 @@ impl Diagnostic {
     ///    |     ^^^^^^
     /// hint: did you mean "command"?
     /// ```
-    pub fn render(&self, file: &str, source: &str) -> String {
-        render::render(self, file, source)
+    pub fn render(&self, file: &str, source: &str, masks: &Masks) -> String {
+        render::render(self, file, source, masks)
     }
 }
 

@@ -186,6 +186,8 @@ impl Config {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
     pub parts: Vec<TemplatePart>,
+    /// What its value must be once resolved: checked as the clock reads it.
+    pub kind: crate::credential::Kind,
     /// Where the value is written: 1-based line and column, and how many characters.
     pub line: u32,
     pub column: u32,

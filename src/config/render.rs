@@ -5,10 +5,13 @@
 //! then `hint: ...`. Everything printed passes [`crate::visible::visible`]: in the echoed
 //! line a control character (a tab too) is shown as its escape (`\t`, `\e`), and the
 //! caret line counts each escape at its shown width, so carets stay under what they
-//! point at and a hostile file cannot drive the terminal. Very long lines are cropped
-//! around the caret.
+//! point at and a hostile file cannot drive the terminal. The echoed line never shows a
+//! credential: each range the checker hid ([`super::mask`]) is shown as `***`, and a
+//! caret on that line is placed by the text as shown. Very long lines are cropped around
+//! the caret.
 
 use super::Diagnostic;
+use super::mask::{HIDDEN, Masks};
 use super::source::line_text;
 use crate::visible::{push_visible, visible};
 
@@ -17,7 +20,7 @@ const MAX_SHOWN: usize = 160;
 /// Characters kept before the caret when cropping.
 const CONTEXT_BEFORE: usize = 60;
 
-pub(super) fn render(diagnostic: &Diagnostic, file: &str, source: &str) -> String {
+pub(super) fn render(diagnostic: &Diagnostic, file: &str, source: &str, masks: &Masks) -> String {
     let mut out = format!(
         "{}:{}:{}: {}: {}\n",
         visible(file),
@@ -27,6 +30,8 @@ pub(super) fn render(diagnostic: &Diagnostic, file: &str, source: &str) -> Strin
         visible(&diagnostic.message)
     );
     if let Some(text) = line_text(source, diagnostic.line) {
+        let line_start = text.as_ptr() as usize - source.as_ptr() as usize;
+        let hidden = masks.within(&(line_start..line_start + text.len()));
         // Work on the shown window only: a hostile file can have one multi-megabyte line.
         let count = text.chars().count();
         let column = (diagnostic.column.max(1) as usize - 1).min(count);
@@ -36,27 +41,53 @@ pub(super) fn render(diagnostic: &Diagnostic, file: &str, source: &str) -> Strin
         } else {
             (0, count)
         };
-        let window: Vec<char> = text.chars().skip(from).take(to - from).collect();
         let mut shown = String::new();
-        // Where each character of the window starts in `shown`, in shown characters.
-        let mut starts = Vec::with_capacity(window.len() + 1);
+        // Where each character of the window starts and ends in `shown`, in shown
+        // characters. Every character of a hidden range spans the whole mask, so a caret
+        // under any part of a credential underlines its mask.
+        let mut starts = Vec::with_capacity(to - from + 1);
+        let mut ends = Vec::with_capacity(to - from);
         let mut width = 0;
-        for c in &window {
-            starts.push(width);
-            let before = shown.len();
-            push_visible(&mut shown, *c);
-            width += shown[before..].chars().count();
+        // The hidden range being shown, and where its mask starts.
+        let mut in_mask: Option<(usize, usize)> = None;
+        for (byte, c) in text.char_indices().skip(from).take(to - from) {
+            let at = line_start + byte;
+            match hidden.iter().position(|range| range.contains(&at)) {
+                Some(index) => {
+                    let begin = match in_mask {
+                        Some((shown_index, begin)) if shown_index == index => begin,
+                        _ => {
+                            shown.push_str(HIDDEN);
+                            width += HIDDEN.len();
+                            in_mask = Some((index, width - HIDDEN.len()));
+                            width - HIDDEN.len()
+                        }
+                    };
+                    starts.push(begin);
+                    ends.push(begin + HIDDEN.len());
+                }
+                None => {
+                    in_mask = None;
+                    starts.push(width);
+                    let before = shown.len();
+                    push_visible(&mut shown, c);
+                    width += shown[before..].chars().count();
+                    ends.push(width);
+                }
+            }
         }
         starts.push(width);
         let caret_at = column - from;
-        let caret_end = (caret_at + diagnostic.len.max(1) as usize).min(window.len());
-        let mut prefix = " ".repeat(starts[caret_at]);
+        let caret_end = (caret_at + diagnostic.len.max(1) as usize).min(to - from);
+        let begin = starts[caret_at];
+        let end = if caret_end > caret_at {
+            ends[caret_end - 1]
+        } else {
+            begin
+        };
+        let mut prefix = " ".repeat(begin);
         // At the line's end (or past it) there is still one caret.
-        let carets = "^".repeat(
-            starts[caret_end.max(caret_at)]
-                .saturating_sub(starts[caret_at])
-                .max(1),
-        );
+        let carets = "^".repeat(end.saturating_sub(begin).max(1));
         if from > 0 {
             shown.insert_str(0, "...");
             prefix.insert_str(0, "   ");
@@ -108,7 +139,10 @@ mod tests {
             (diagnostic(9, 1, 1, None), "clock.yml:9:1: error: bad\n"),
         ];
         for (from, expected) in table {
-            assert_eq!(render(from, "clock.yml", source), *expected);
+            assert_eq!(
+                render(from, "clock.yml", source, &Masks::default()),
+                *expected
+            );
         }
     }
 
@@ -137,7 +171,7 @@ mod tests {
             ),
         ];
         for (from, expected) in table {
-            let rendered = render(from, "f", source);
+            let rendered = render(from, "f", source, &Masks::default());
             assert_eq!(rendered, *expected);
             assert!(
                 !rendered.chars().any(|c| c.is_control() && c != '\n'),
@@ -151,7 +185,7 @@ mod tests {
         let mut d = diagnostic(9, 1, 1, Some("try \"\u{1b}]0;x\u{7}\""));
         d.message = "job \"\u{1b}[2J\"".into();
         assert_eq!(
-            render(&d, "a\rb", ""),
+            render(&d, "a\rb", "", &Masks::default()),
             "a\\rb:9:1: error: job \"\\e[2J\"\nhint: try \"\\e]0;x\\u{7}\"\n"
         );
     }
@@ -159,9 +193,43 @@ mod tests {
     #[test]
     fn crops_long_lines_around_the_caret() {
         let source = format!("{}X{}\n", "a".repeat(300), "b".repeat(300));
-        let rendered = render(&diagnostic(1, 301, 1, None), "f", &source);
+        let rendered = render(
+            &diagnostic(1, 301, 1, None),
+            "f",
+            &source,
+            &Masks::default(),
+        );
         let lines: Vec<&str> = rendered.lines().collect();
         assert_eq!(lines[1].find('X'), lines[2].find('^'), "{rendered}");
         assert!(lines[1].len() < 200, "{rendered}");
+    }
+
+    #[test]
+    fn hidden_ranges_show_as_a_mask_and_carets_follow_the_shown_text() {
+        let source = "a: https://h.io/SECRET, b: x\n";
+        let mut masks = Masks::default();
+        masks.hide(16..22);
+        let table: &[(Diagnostic, &str)] = &[
+            // Under the whole value: the mask is underlined.
+            (
+                diagnostic(1, 4, 19, None),
+                "f:1:4: error: bad\n 1 | a: https://h.io/***, b: x\n   |    ^^^^^^^^^^^^^^^^\n",
+            ),
+            // Inside the hidden part: its mask.
+            (
+                diagnostic(1, 18, 2, None),
+                "f:1:18: error: bad\n 1 | a: https://h.io/***, b: x\n   |                 ^^^\n",
+            ),
+            // After it on the same line: moved left by what the mask saves.
+            (
+                diagnostic(1, 25, 1, None),
+                "f:1:25: error: bad\n 1 | a: https://h.io/***, b: x\n   |                      ^\n",
+            ),
+        ];
+        for (from, expected) in table {
+            let rendered = render(from, "f", source, &masks);
+            assert_eq!(rendered, *expected);
+            assert!(!rendered.contains("SECRET"));
+        }
     }
 }

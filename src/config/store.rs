@@ -8,7 +8,8 @@
 //! ```
 //!
 //! `postgres:` is written `$NAME` and only that: a literal URL would put a password in
-//! git. The variable need not be set to validate; the clock reads it when it starts.
+//! git (such a value is an error that never quotes it, and is hidden from the echoed
+//! line). The variable need not be set to validate; the clock reads it when it starts.
 //! Heroku's pooler variable (`DATABASE_CONNECTION_POOL_URL`) is refused here already:
 //! the clock wants a direct session. What the store *does* lives in [`crate::store`].
 
@@ -108,6 +109,10 @@ impl Checker<'_> {
 
     fn store_variable(&mut self, value: &Node) -> Option<String> {
         let text = self.text("postgres", value)?;
+        if !text.starts_with('$') {
+            // Most likely the database URL itself, password and all: never shown.
+            self.hide_credential(value, "postgres");
+        }
         let hint_env = "write the name of the config var that holds it: `postgres: $DATABASE_URL`";
         if text.contains("://") {
             self.error(
@@ -122,7 +127,7 @@ impl Checker<'_> {
         let Some(name) = text.strip_prefix('$') else {
             self.error(
                 &value.span,
-                format!("postgres: {} is not a `$NAME`", text.escape_debug()),
+                "postgres: the value is not a `$NAME`",
                 Some(hint_env.into()),
             );
             return None;
@@ -215,6 +220,19 @@ mod tests {
         assert_eq!(store.postgres_var, "HEROKU_POSTGRESQL_RED_URL");
         assert_eq!(store.keep.as_secs(), 2 * 86_400);
         assert!(parse(JOBS, now()).config.expect("valid").store.is_none());
+    }
+
+    #[test]
+    fn a_literal_value_is_neither_quoted_nor_shown() {
+        let source = format!("store:\n  postgres: u:SECRETPW@db.example.com/x\n{JOBS}");
+        let parsed = parse(&source, now());
+        let rendered: String = parsed
+            .diagnostics
+            .iter()
+            .map(|d| format!("{d:?}{}", d.render("clock.yml", &source, &parsed.masks)))
+            .collect();
+        assert!(rendered.contains("postgres: ***"), "{rendered}");
+        assert!(!rendered.contains("SECRETPW"), "{rendered}");
     }
 
     #[test]

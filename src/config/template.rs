@@ -2,7 +2,9 @@
 //!
 //! Only these fields are templates: a `command` is left to bash, which expands its own
 //! variables when the run starts. `${` opens a reference that must close with `}` around
-//! a variable name; any other `$` is literal. Resolving a template from the environment
+//! a variable name; a whole value `$NAME` is a reference too (as in `store:`), and a
+//! `$NAME` inside a longer value is an error, since it would be sent as written. Any
+//! other `$` (`$5`) is literal. Resolving a template from the environment
 //! happens when the clock starts ([`super::Template::resolve`]); this module only reads the
 //! text, and says where it is wrong.
 
@@ -14,41 +16,71 @@ use super::names::is_env_name;
 pub(super) struct TemplateError {
     pub start: usize,
     pub end: usize,
-    pub message: String,
+    pub problem: TemplateProblem,
 }
 
-/// Splits `text` into literal text and `${NAME}` references.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum TemplateProblem {
+    /// `${` without its `}`.
+    Unclosed,
+    /// `${...}` around something that is not a variable name (the text inside).
+    NotAName(String),
+    /// `$NAME` inside a longer value: it is read as `${NAME}` only as the whole value.
+    Unbraced(String),
+}
+
+/// Splits `text` into literal text and `${NAME}` references. A whole value `$NAME`
+/// means `${NAME}`, as `store:`'s `postgres: $DATABASE_URL` does.
 ///
 /// # Errors
-/// An unclosed `${` or a reference whose name is not a variable name.
+/// An unclosed `${`, a reference whose name is not a variable name, or a `$NAME`
+/// inside a longer value (write `${NAME}` there).
 pub(super) fn parse(text: &str) -> Result<Vec<TemplatePart>, TemplateError> {
+    if let Some(name) = text.strip_prefix('$').filter(|name| is_env_name(name)) {
+        return Ok(vec![TemplatePart::Var(name.to_owned())]);
+    }
     let mut parts = Vec::new();
     let mut literal = String::new();
     let mut rest = text;
     let mut offset = 0;
-    while let Some(open) = rest.find("${") {
-        literal.push_str(&rest[..open]);
-        let inner = &rest[open + 2..];
-        let Some(close) = inner.find('}') else {
+    while let Some(dollar) = rest.find('$') {
+        literal.push_str(&rest[..dollar]);
+        let after = &rest[dollar + 1..];
+        let consumed = if let Some(inner) = after.strip_prefix('{') {
+            let Some(close) = inner.find('}') else {
+                return Err(TemplateError {
+                    start: offset + dollar,
+                    end: text.len(),
+                    problem: TemplateProblem::Unclosed,
+                });
+            };
+            let name = &inner[..close];
+            if !is_env_name(name) {
+                return Err(TemplateError {
+                    start: offset + dollar,
+                    end: offset + dollar + close + 3,
+                    problem: TemplateProblem::NotAName(name.to_owned()),
+                });
+            }
+            if !literal.is_empty() {
+                parts.push(TemplatePart::Literal(std::mem::take(&mut literal)));
+            }
+            parts.push(TemplatePart::Var(name.to_owned()));
+            dollar + 2 + close + 1
+        } else if after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+            let len = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
             return Err(TemplateError {
-                start: offset + open,
-                end: text.len(),
-                message: "`${` is not closed with `}`".into(),
+                start: offset + dollar,
+                end: offset + dollar + 1 + len,
+                problem: TemplateProblem::Unbraced(after[..len].to_owned()),
             });
+        } else {
+            // `$5`, `$$`, a `$` at the end: literal.
+            literal.push('$');
+            dollar + 1
         };
-        let name = &inner[..close];
-        if !is_env_name(name) {
-            return Err(TemplateError {
-                start: offset + open,
-                end: offset + open + close + 3,
-                message: format!("\"{}\" is not a variable name", name.escape_debug()),
-            });
-        }
-        if !literal.is_empty() {
-            parts.push(TemplatePart::Literal(std::mem::take(&mut literal)));
-        }
-        parts.push(TemplatePart::Var(name.to_owned()));
-        let consumed = open + 2 + close + 1;
         offset += consumed;
         rest = &rest[consumed..];
     }
@@ -112,6 +144,9 @@ mod tests {
                 vec![lit("https://x/"), var("A"), lit("/"), var("B_2")],
             ),
             ("cost $5", vec![lit("cost $5")]),
+            ("$HC_URL", vec![var("HC_URL")]),
+            ("$_X1", vec![var("_X1")]),
+            ("a$$ $", vec![lit("a$$ $")]),
             ("${A}${A}", vec![var("A"), var("A")]),
             ("", vec![]),
         ];
@@ -123,16 +158,28 @@ mod tests {
     #[test]
     fn bad_references_are_located() {
         let cases = [
-            ("${HC_URL", 0, 8, "`${` is not closed with `}`"),
-            ("x/${1A}", 2, 7, "\"1A\" is not a variable name"),
-            ("${}", 0, 3, "\"\" is not a variable name"),
-            ("a${B-C}", 1, 7, "\"B-C\" is not a variable name"),
+            ("${HC_URL", 0, 8, TemplateProblem::Unclosed),
+            ("x/${1A}", 2, 7, TemplateProblem::NotAName("1A".into())),
+            ("${}", 0, 3, TemplateProblem::NotAName(String::new())),
+            ("a${B-C}", 1, 7, TemplateProblem::NotAName("B-C".into())),
+            (
+                "https://hc-ping.com/$KEY",
+                20,
+                24,
+                TemplateProblem::Unbraced("KEY".into()),
+            ),
+            ("$A/$B", 0, 2, TemplateProblem::Unbraced("A".into())),
+            ("$1 $x-y", 3, 5, TemplateProblem::Unbraced("x".into())),
         ];
-        for (text, start, end, message) in cases {
+        for (text, start, end, problem) in cases {
             let error = parse(text).expect_err(text);
             assert_eq!(
-                (error.start, error.end, error.message.as_str()),
-                (start, end, message),
+                error,
+                TemplateError {
+                    start,
+                    end,
+                    problem
+                },
                 "{text:?}"
             );
         }

@@ -18,7 +18,6 @@ pub mod policy;
 pub mod request;
 pub mod secret;
 pub mod services;
-pub mod sign;
 pub mod streaks;
 
 use std::collections::{HashMap, HashSet};
@@ -30,6 +29,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::config::{self, Alert, AlertOn, ChannelTarget, Config, Job, Template};
+use crate::credential::SigningKey;
 use crate::exec::{End, Outcome};
 use crate::runtime::report::{SkipReason, StopReason};
 use crate::runtime::{AfterEnd, RunInfo, RunObserver};
@@ -38,7 +38,6 @@ use message::{Kind, Report};
 use request::Request;
 use secret::{SecretUrl, new_uuid};
 use services::{Ending, Moment, Monitor};
-use sign::SigningKey;
 use streaks::{Ask, Counted, Ledger, StreakBook, Waiting};
 
 /// Where a channel's alerts go, resolved.

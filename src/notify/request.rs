@@ -6,7 +6,7 @@
 //! cuts a [`Body::Tail`] to what the endpoint said it stores (`Ping-Body-Limit`).
 
 use super::secret::SecretUrl;
-use super::sign::SigningKey;
+use crate::credential::SigningKey;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {

@@ -16,48 +16,15 @@ use super::super::request::{Body, Method, Request};
 use super::super::secret::SecretUrl;
 use super::Moment;
 use crate::config::Job;
+use crate::credential::{Dsn, DsnError};
 use crate::schedule::Schedule;
-
-/// Why a DSN gives no endpoint (never quoting it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DsnError {
-    NotAUrl,
-    NoPublicKey,
-    NoProject,
-}
-
-impl std::fmt::Display for DsnError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            DsnError::NotAUrl => "the DSN is not a URL",
-            DsnError::NoPublicKey => "the DSN has no public key (the part before @)",
-            DsnError::NoProject => "the DSN has no project id at the end of its path",
-        })
-    }
-}
 
 /// The check-in endpoint for monitor `slug` of the project in `dsn`.
 ///
 /// # Errors
 /// [`DsnError`] when the DSN lacks a part.
 pub fn endpoint(dsn: &str, slug: &str) -> Result<SecretUrl, DsnError> {
-    let url = reqwest::Url::parse(dsn.trim()).map_err(|_| DsnError::NotAUrl)?;
-    let key = url.username();
-    if key.is_empty() {
-        return Err(DsnError::NoPublicKey);
-    }
-    let host = url.host_str().ok_or(DsnError::NotAUrl)?;
-    let segments: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
-    let Some((project, prefix)) = segments.split_last() else {
-        return Err(DsnError::NoProject);
-    };
-    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-    let prefix: String = prefix.iter().map(|s| format!("/{s}")).collect();
-    let text = format!(
-        "{}://{host}{port}{prefix}/api/{project}/cron/{slug}/{key}/",
-        url.scheme()
-    );
-    SecretUrl::parse(&text).map_err(|_| DsnError::NotAUrl)
+    Ok(Dsn::parse(dsn)?.endpoint(slug))
 }
 
 pub fn check_in(url: &SecretUrl, run_id: &str, moment: &Moment) -> Option<Request> {

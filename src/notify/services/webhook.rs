@@ -6,7 +6,7 @@
 use super::super::message::Report;
 use super::super::request::{Body, Method, Request, Signing};
 use super::super::secret::{SecretUrl, new_uuid};
-use super::super::sign::SigningKey;
+use crate::credential::SigningKey;
 
 pub fn message(url: &SecretUrl, key: Option<&SigningKey>, report: &Report) -> Request {
     let mut request = Request::new(
