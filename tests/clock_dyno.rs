@@ -354,6 +354,43 @@ fn a_rate_limited_start_waits_and_succeeds() {
 }
 
 #[test]
+fn a_create_answered_503_after_the_dyno_started_is_not_sent_twice() {
+    let fake = FakePlatform::start();
+    fake.script_create_after_starting(vec![Reply::error(
+        503,
+        "unavailable",
+        "Service unavailable",
+    )]);
+    let mut clock = Clock::start(&fixture("dyno_create_unsure"), &dyno_env(&fake));
+    let line = clock.wait_for(&["event=succeeded", "job=unsure", "exit_code=0"]);
+    clock.stop();
+    let slot = line
+        .split(' ')
+        .find_map(|word| word.strip_prefix("scheduled_for="))
+        .expect("a scheduled_for")
+        .to_owned();
+    let creates: Vec<String> = fake.creates().into_iter().map(|(_, s)| s).collect();
+    assert_eq!(
+        creates.first(),
+        Some(&slot),
+        "the run whose create got a 503 is the one that succeeded"
+    );
+    assert_eq!(
+        creates.iter().filter(|s| **s == slot).count(),
+        1,
+        "one create for the slot whose create got a 503: {creates:?}"
+    );
+    assert!(
+        fake.request_lines()
+            .iter()
+            .any(|line| line.starts_with("GET /apps/clock-demo/dynos")),
+        "the clock looked for the dyno: {:?}",
+        fake.request_lines()
+    );
+    fake.assert_schema_followed();
+}
+
+#[test]
 fn a_size_the_tier_refuses_fails_the_run_saying_what_to_change() {
     let fake = FakePlatform::start();
     fake.script_create(vec![Reply::error(

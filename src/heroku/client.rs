@@ -396,6 +396,17 @@ impl Client {
         request: &PreparedRequest,
         subject: &Subject<'_>,
     ) -> Result<T, ApiError> {
+        self.send_with(request, subject, Resend::Always).await
+    }
+
+    /// [`Self::send`], retrying only what `resend` allows: a request that is not
+    /// idempotent (a dyno create) is sent again only when it surely never arrived.
+    pub(super) async fn send_with<T: DeserializeOwned>(
+        &self,
+        request: &PreparedRequest,
+        subject: &Subject<'_>,
+        resend: Resend,
+    ) -> Result<T, ApiError> {
         let started = Instant::now();
         let mut attempts = 0u32;
         loop {
@@ -443,7 +454,10 @@ impl Client {
                         ApiErrorKind::RateLimited => {
                             retry_after(&headers).unwrap_or_else(|| self.policy.backoff(attempts))
                         }
-                        ApiErrorKind::Unavailable => self.policy.backoff(attempts),
+                        // A 5xx may come from a gateway after the platform acted.
+                        ApiErrorKind::Unavailable if resend == Resend::Always => {
+                            self.policy.backoff(attempts)
+                        }
                         _ => return Err(error),
                     }
                 }
@@ -454,6 +468,11 @@ impl Client {
                         ApiErrorKind::Unreachable
                     };
                     error.message = Some(describe_transport(&transport));
+                    // Only a connection that never opened surely carried nothing.
+                    if resend == Resend::OnlyUnsent && !transport.is_connect() {
+                        error.elapsed = started.elapsed();
+                        return Err(error);
+                    }
                     self.policy.backoff(attempts)
                 }
             };
@@ -495,6 +514,16 @@ impl Client {
         let body = response.text().await?;
         Ok((status, headers, body))
     }
+}
+
+/// Which failed attempts [`Client::send_with`] sends again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Resend {
+    /// Every retryable failure: the request is idempotent (a GET, a formation update).
+    Always,
+    /// Only a failure to connect and a 429: the request must not be carried out twice,
+    /// so a timeout, a broken connection or a 5xx is the caller's to look into.
+    OnlyUnsent,
 }
 
 fn method_name(method: &reqwest::Method) -> &'static str {

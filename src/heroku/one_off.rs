@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::client::{Client, PreparedRequest, Subject, segment};
+use super::client::{Client, PreparedRequest, Resend, Subject, segment};
 use super::error::{ApiError, ApiErrorKind};
 use super::resources::Dyno;
 
@@ -26,6 +26,19 @@ pub const MAX_TIME_TO_LIVE: u64 = 86_400;
 
 /// How many `409`s a create meets before it gives up.
 const MAX_CONFLICTS: u32 = 3;
+/// How many times the app's dynos are looked through for a create that may have been
+/// carried out.
+const LOOKS: u32 = 3;
+
+/// Whether a failed create may have started its dyno all the same: no answer (a
+/// timeout, a connection that broke) or a 5xx. A 4xx, a 429 and a failure to connect
+/// never did.
+fn may_have_acted(error: &ApiError) -> bool {
+    matches!(
+        error.kind,
+        ApiErrorKind::TimedOut | ApiErrorKind::Unreachable | ApiErrorKind::Unavailable
+    )
+}
 
 /// The body of `POST /apps/{app}/dynos` (the dyno `Create` link).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -188,6 +201,12 @@ impl Client {
     /// Starts a one-off dyno. A `409` (a release the runtime does not know yet) is tried
     /// again, at most [`MAX_CONFLICTS`] times, within the retry budget.
     ///
+    /// A create is never sent twice blindly: when an attempt timed out, broke off or got
+    /// a 5xx, the platform may have started the dyno all the same, so the app's dynos are
+    /// looked through first (up to [`LOOKS`] times, as a new dyno can take a moment to be
+    /// listed) for one whose command carries this run's marker. That dyno is the run;
+    /// only when none shows up is the create sent again (within the retry budget).
+    ///
     /// # Errors
     /// [`ApiError`]: `Invalid` for a refused size or a concurrency limit, `Unauthorized` or
     /// `Forbidden` for the token, the retry kinds once the budget is spent.
@@ -197,10 +216,12 @@ impl Client {
             app,
             process_type: None,
         };
+        let marker = RunMarker::read(&body.command);
         let started = Instant::now();
         let mut conflicts = 0;
+        let mut unsure = 0;
         loop {
-            match self.send(&request, &subject).await {
+            match self.send_with(&request, &subject, Resend::OnlyUnsent).await {
                 Err(error) if error.status == Some(409) && conflicts < MAX_CONFLICTS => {
                     conflicts += 1;
                     let delay = self.policy().backoff(conflicts);
@@ -210,9 +231,48 @@ impl Client {
                     tracing::debug!("409 on a dyno create; trying again in {delay:?}");
                     tokio::time::sleep(delay).await;
                 }
+                Err(error) if may_have_acted(&error) => {
+                    let Some(marker) = &marker else {
+                        return Err(error);
+                    };
+                    tracing::debug!(
+                        "a dyno create may have been carried out ({:?}): looking for it",
+                        error.kind
+                    );
+                    if let Some(dyno) = self.find_marked(app, marker).await? {
+                        return Ok(dyno);
+                    }
+                    unsure += 1;
+                    let delay = self.policy().backoff(unsure);
+                    if !self.policy().allows_retry(unsure, started.elapsed(), delay) {
+                        return Err(error);
+                    }
+                    tokio::time::sleep(delay).await;
+                }
                 other => return other,
             }
         }
+    }
+
+    /// The app's dyno whose command carries `marker`, looked for [`LOOKS`] times.
+    ///
+    /// # Errors
+    /// The list's [`ApiError`]: then nobody can tell whether the dyno started, and the
+    /// create is not sent again.
+    async fn find_marked(&self, app: &str, marker: &RunMarker) -> Result<Option<Dyno>, ApiError> {
+        for look in 1..=LOOKS {
+            let dynos = self.dyno_list(app).await?;
+            let found = dynos.into_iter().find(|dyno| {
+                dyno.command.as_deref().and_then(RunMarker::read).as_ref() == Some(marker)
+            });
+            if found.is_some() {
+                return Ok(found);
+            }
+            if look < LOOKS {
+                tokio::time::sleep(self.policy().backoff(look)).await;
+            }
+        }
+        Ok(None)
     }
 
     /// One dyno, or `None` when the API does not know it (yet, or any more: a one-off dyno

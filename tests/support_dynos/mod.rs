@@ -58,6 +58,9 @@ struct FakeDyno {
 struct State {
     dynos: HashMap<String, FakeDyno>,
     create_script: VecDeque<Reply>,
+    /// Answers for the next creates that do start their dyno (a gateway that timed out
+    /// after the platform acted).
+    created_then: VecDeque<Reply>,
     requests: Vec<Recorded>,
     violations: Vec<String>,
     next_dyno: u32,
@@ -119,6 +122,12 @@ impl FakePlatform {
     /// Answers the next creates with `replies`, in order, before running dynos again.
     pub fn script_create(&self, replies: Vec<Reply>) {
         self.state.lock().expect("state").create_script = replies.into();
+    }
+
+    /// The next creates start their dyno, and are then answered with `replies` (a 503 or
+    /// a hang: the platform acted, the answer never said so).
+    pub fn script_create_after_starting(&self, replies: Vec<Reply>) {
+        self.state.lock().expect("state").created_then = replies.into();
     }
 
     /// The first log stream of every dyno ends after `lines` lines.
@@ -483,6 +492,14 @@ fn create(
     }
     let answer = dyno_body(&dyno, "starting");
     guard.dynos.insert(name, dyno);
+    if let Some(Reply::Json {
+        status,
+        headers,
+        body,
+    }) = guard.created_then.pop_front()
+    {
+        return (status, headers, body);
+    }
     (201, Vec::new(), answer)
 }
 
