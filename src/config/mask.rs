@@ -17,14 +17,16 @@ use super::source::Span;
 /// What a hidden range is shown as.
 pub const HIDDEN: &str = "***";
 
-/// The keys whose values are credentials, for [`guess`].
-const CREDENTIAL_KEYS: [&str; 7] = [
+/// The keys of the alerting blocks whose values are credentials: hidden when shown, and
+/// what [`guess`] looks for. (`sentry` holds a map whose `dsn` is the secret.)
+pub(super) const CREDENTIAL_KEYS: [&str; 8] = [
     "slack",
     "webhook",
     "secret",
     "healthchecks",
     "cronitor",
     "snitch",
+    "sentry",
     "dsn",
 ];
 

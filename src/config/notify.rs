@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use super::checker::{Checker, Repeated};
 use super::fields::{AlertFields, At, list, value_span};
+use super::mask::CREDENTIAL_KEYS;
 use super::model::{
     Alert, AlertOn, Channel, ChannelTarget, DEFAULT_ALERT_AFTER, Heartbeat, Monitor, Template,
     TemplatePart,
@@ -33,17 +34,6 @@ const SENTRY_KEYS: [&str; 2] = ["dsn", "slug"];
 const MAX_AFTER: i128 = 1000;
 /// The keys of the alerting blocks whose values are no credential, and are shown.
 const NOT_CREDENTIALS: [&str; 2] = ["every", "slug"];
-/// The keys of the alerting blocks whose values are credentials, hidden when shown.
-const CREDENTIAL_KEYS: [&str; 8] = [
-    "slack",
-    "webhook",
-    "secret",
-    "healthchecks",
-    "cronitor",
-    "snitch",
-    "sentry",
-    "dsn",
-];
 /// The shortest heartbeat: services rate-limit faster pings (healthchecks drops more than
 /// 5 a minute).
 const MIN_HEARTBEAT: Duration = Duration::from_secs(30);

@@ -680,19 +680,35 @@ mod tests {
         (port, rx)
     }
 
-    #[tokio::test]
-    async fn only_the_first_sentry_check_in_after_start_carries_the_monitor_config() {
-        let (port, mut bodies) = endpoint().await;
-        let source = "jobs:\n  backup:\n    cron: \"0 3 * * *\"\n    timeout: 90m\n    command: bin/backup\n    monitor:\n      sentry: { dsn: \"${DSN}\" }\n";
+    /// The notifier of clock.yml `source`, whose one variable `var` is `value`.
+    fn notifier_of(source: &str, var: &str, value: String) -> (Config, Arc<Notifier>) {
         let config = config::parse(source, Utc::now()).config.expect("valid");
-        let dsn = format!("http://key@127.0.0.1:{port}/1");
         let notifier = Notifier::start(
             &config,
-            &|name| (name == "DSN").then(|| dsn.clone()),
+            &|name| (name == var).then(|| value.clone()),
             deliver::http_client().unwrap(),
             None,
         )
         .expect("a notifier");
+        (config, notifier)
+    }
+
+    /// The first attempt of `job`'s 06:00 run on 2026-01-05.
+    fn first_attempt(job: &Job) -> RunInfo<'_> {
+        RunInfo {
+            job,
+            run: 1,
+            slot: Utc.with_ymd_and_hms(2026, 1, 5, 6, 0, 0).unwrap(),
+            attempt: 1,
+        }
+    }
+
+    #[tokio::test]
+    async fn only_the_first_sentry_check_in_after_start_carries_the_monitor_config() {
+        let (port, mut bodies) = endpoint().await;
+        let source = "jobs:\n  backup:\n    cron: \"0 3 * * *\"\n    timeout: 90m\n    command: bin/backup\n    monitor:\n      sentry: { dsn: \"${DSN}\" }\n";
+        let (config, notifier) =
+            notifier_of(source, "DSN", format!("http://key@127.0.0.1:{port}/1"));
         let job = &config.jobs[0];
         for day in [5, 6] {
             notifier.started(RunInfo {
@@ -725,21 +741,9 @@ mod tests {
     async fn an_alert_about_a_run_in_a_one_off_dyno_names_that_dyno() {
         let (port, mut bodies) = endpoint().await;
         let source = "notify:\n  pager:\n    webhook: \"${HOOK}\"\ndefaults:\n  alert:\n    to: [pager]\njobs:\n  report:\n    every: 1h\n    command: bin/report\n";
-        let config = config::parse(source, Utc::now()).config.expect("valid");
-        let hook = format!("http://127.0.0.1:{port}/hook");
-        let notifier = Notifier::start(
-            &config,
-            &|name| (name == "HOOK").then(|| hook.clone()),
-            deliver::http_client().unwrap(),
-            None,
-        )
-        .expect("a notifier");
-        let run = RunInfo {
-            job: &config.jobs[0],
-            run: 1,
-            slot: Utc.with_ymd_and_hms(2026, 1, 5, 6, 0, 0).unwrap(),
-            attempt: 1,
-        };
+        let (config, notifier) =
+            notifier_of(source, "HOOK", format!("http://127.0.0.1:{port}/hook"));
+        let run = first_attempt(&config.jobs[0]);
         let outcome = Outcome {
             end: End::Signaled(9),
             duration: Duration::from_secs(40),
@@ -758,21 +762,8 @@ mod tests {
     async fn a_run_the_clock_stopped_is_a_note_to_healthchecks_not_a_failure() {
         let (port, mut requests) = endpoint_with_paths().await;
         let source = "jobs:\n  backup:\n    every: 1h\n    command: bin/backup\n    monitor:\n      healthchecks: \"${HC}\"\n";
-        let config = config::parse(source, Utc::now()).config.expect("valid");
-        let hc = format!("http://127.0.0.1:{port}/hc");
-        let notifier = Notifier::start(
-            &config,
-            &|name| (name == "HC").then(|| hc.clone()),
-            deliver::http_client().unwrap(),
-            None,
-        )
-        .expect("a notifier");
-        let run = RunInfo {
-            job: &config.jobs[0],
-            run: 1,
-            slot: Utc.with_ymd_and_hms(2026, 1, 5, 6, 0, 0).unwrap(),
-            attempt: 1,
-        };
+        let (config, notifier) = notifier_of(source, "HC", format!("http://127.0.0.1:{port}/hc"));
+        let run = first_attempt(&config.jobs[0]);
         notifier.started(run);
         let outcome = Outcome {
             end: End::Signaled(15),
@@ -798,15 +789,8 @@ mod tests {
     async fn the_heartbeat_pings_its_service_each_time_the_loop_calls() {
         let (port, mut bodies) = endpoint().await;
         let source = "heartbeat:\n  every: 5m\n  sentry: { dsn: \"${DSN}\" }\njobs:\n  a:\n    every: 1h\n    command: x\n";
-        let config = config::parse(source, Utc::now()).config.expect("valid");
-        let dsn = format!("http://key@127.0.0.1:{port}/1");
-        let notifier = Notifier::start(
-            &config,
-            &|name| (name == "DSN").then(|| dsn.clone()),
-            deliver::http_client().unwrap(),
-            None,
-        )
-        .expect("a notifier");
+        let (_config, notifier) =
+            notifier_of(source, "DSN", format!("http://key@127.0.0.1:{port}/1"));
         assert_eq!(notifier.heartbeat_every(), Some(Duration::from_secs(300)));
         notifier.heartbeat(Utc::now());
         notifier.heartbeat(Utc::now());
