@@ -328,6 +328,12 @@ fn clockctl_status_shows_the_live_clocks_and_each_jobs_last_run() {
     out.stdout_has("clock.1: leader, last seen");
     out.stdout_has("clock.2: standby, last seen");
     out.stdout_has("last: succeeded");
+    assert!(!out.stdout.contains("in a row"), "{}", out.stdout);
+    // A job whose alerts count three failures in a row says so.
+    db.sql("INSERT INTO heroku_clock.streaks (job, failures) VALUES ('tick', 3)");
+    let failing = sandbox.clockctl(&["status"]);
+    failing.expect_code(0);
+    failing.stdout_has(", 3 failed in a row");
     let json = sandbox.clockctl(&["status", "--format", "json"]);
     json.expect_code(0);
     let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
@@ -341,6 +347,10 @@ fn clockctl_status_shows_the_live_clocks_and_each_jobs_last_run() {
     assert_eq!(store["clocks"][0]["role"], "leader");
     assert_eq!(
         report["config"]["jobs"][0]["last_run"]["status"], "succeeded",
+        "{report}"
+    );
+    assert_eq!(
+        report["config"]["jobs"][0]["last_run"]["failures_in_a_row"], 3,
         "{report}"
     );
     // Without the variable, the status still shows, and says how to read the store.

@@ -1,5 +1,6 @@
 //! The store's part of `clockctl status`: which clocks are alive (leader or standby, last
-//! seen) and each job's last run, read from the database the `store:` block names.
+//! seen) and each job's last run, with how many runs in a row have failed when it is
+//! failing, read from the database the `store:` block names.
 //!
 //! It reads the URL from the same variable the clock uses; locally that is
 //! `DATABASE_URL=$(heroku config:get DATABASE_URL) clockctl status`. An unset variable or
@@ -16,7 +17,7 @@ use super::async_runtime::tokio_runtime;
 use super::database::read_database_url;
 use crate::config::{Config, StoreConfig};
 use crate::runtime::report::rfc3339;
-use crate::store::{Link, StoreError, upkeep};
+use crate::store::{Link, StoreError, streaks, upkeep};
 use crate::visible::visible;
 
 /// The store as `status` shows it.
@@ -55,6 +56,9 @@ pub struct LastRunReport {
     pub scheduled_for: String,
     pub status: String,
     pub duration_ms: Option<i64>,
+    /// Failed runs in a row, as alerts count them (0 when the job is not failing, or has
+    /// no `alert:`).
+    pub failures_in_a_row: u32,
 }
 
 /// Reads the store `block` of `config`; the last run of each enabled job by name.
@@ -100,11 +104,12 @@ pub fn read(
                             .map_err(|error| StoreError::query("reading the store", &error))?
                             .get(0);
                         if !exists {
-                            return Ok((Vec::new(), Vec::new()));
+                            return Ok((Vec::new(), Vec::new(), Vec::new()));
                         }
                         let clocks = upkeep::alive_clocks(&client).await?;
                         let last = upkeep::last_runs(&client, &jobs).await?;
-                        Ok((clocks, last))
+                        let failing = streaks::failing(&client, &jobs).await?;
+                        Ok((clocks, last, failing))
                     })
                     .await
                     .map_err(|error| error.to_string());
@@ -113,7 +118,8 @@ pub fn read(
             })
         });
     match read {
-        Ok((clocks, last)) => {
+        Ok((clocks, last, failing)) => {
+            let failing: HashMap<String, u32> = failing.into_iter().collect();
             report.clocks = clocks
                 .into_iter()
                 .map(|clock| ClockReport {
@@ -130,6 +136,7 @@ pub fn read(
                         scheduled_for: rfc3339(run.slot),
                         status: run.status,
                         duration_ms: run.duration_ms,
+                        failures_in_a_row: failing.get(&run.job).copied().unwrap_or(0),
                     };
                     (run.job, report)
                 })
@@ -188,7 +195,11 @@ pub fn last_run_words(last: Option<&LastRunReport>) -> String {
                     )
                 })
                 .unwrap_or_default();
-            format!("  last: {} {}{took}", run.status, run.scheduled_for)
+            let streak = match run.failures_in_a_row {
+                0 | 1 => String::new(),
+                n => format!(", {n} failed in a row"),
+            };
+            format!("  last: {} {}{took}{streak}", run.status, run.scheduled_for)
         }
     }
 }

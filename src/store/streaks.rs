@@ -45,6 +45,41 @@ VALUES ($1, $2, $3, $4)
 ON CONFLICT (job) DO NOTHING
 "#;
 
+/// `$1` jobs: those failing now, with how many runs in a row.
+const FAILING: &str = r#"
+SELECT job, failures FROM heroku_clock.streaks WHERE job = ANY($1) AND failures > 0
+"#;
+
+/// Which of `jobs` are failing, with how many failed runs in a row (for `clockctl
+/// status`); none on a database no clock with streaks has migrated yet.
+///
+/// # Errors
+/// The failed statement.
+pub async fn failing(client: &Client, jobs: &[String]) -> Result<Vec<(String, u32)>, StoreError> {
+    let exists: bool = client
+        .query_one(
+            "SELECT to_regclass('heroku_clock.streaks') IS NOT NULL",
+            &[],
+        )
+        .await
+        .map_err(|e| fail(&e))?
+        .get(0);
+    if !exists {
+        return Ok(Vec::new());
+    }
+    let rows = client
+        .query(FAILING, &[&jobs])
+        .await
+        .map_err(|e| fail(&e))?;
+    rows.iter()
+        .map(|row| {
+            let job: String = row.try_get(0).map_err(|e| fail(&e))?;
+            let failures: i32 = row.try_get(1).map_err(|e| fail(&e))?;
+            Ok((job, u32::try_from(failures).unwrap_or(0)))
+        })
+        .collect()
+}
+
 /// A job's row as read.
 struct Row {
     streak: Streak,
