@@ -13,14 +13,12 @@
 mod buildpack_support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
 
-use buildpack_support::{build_dir_from, run, script, seed_registry, transcript, write_script};
-
-/// The longest the test waits for the clock to run its every-second job, or to stop after
-/// SIGTERM: a failsafe against hanging, not a measurement.
-const PATIENCE: Duration = Duration::from_secs(60);
+use buildpack_support::{
+    PATIENCE, build_dir_from, run, script, seed_registry, transcript, wait_for_exit, wait_for_file,
+    write_script,
+};
 
 /// The shared cache, and a cargo on PATH that logs each call before running the real one.
 struct Builder {
@@ -394,28 +392,4 @@ fn dyno(home: &Path) -> Command {
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
         .stdin(Stdio::null());
     command
-}
-
-/// Polls until `path` exists, the child exits, or PATIENCE passes; says whether it exists.
-fn wait_for_file(path: &Path, child: &mut Child) -> bool {
-    let deadline = Instant::now() + PATIENCE;
-    while Instant::now() < deadline && !path.is_file() {
-        if matches!(child.try_wait(), Ok(Some(_))) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    path.is_file()
-}
-
-/// Polls until the child exits or PATIENCE passes; says whether it exited.
-fn wait_for_exit(child: &mut Child) -> bool {
-    let deadline = Instant::now() + PATIENCE;
-    while Instant::now() < deadline {
-        if matches!(child.try_wait(), Ok(Some(_))) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    false
 }

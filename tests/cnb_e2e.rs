@@ -16,15 +16,13 @@ mod buildpack_support;
 mod cnb_support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Output};
-use std::time::{Duration, Instant};
+use std::process::Output;
 
-use buildpack_support::{fixture, seed_registry, shared_cargo_dir, transcript, write_script};
+use buildpack_support::{
+    PATIENCE, fixture, seed_registry, shared_cargo_dir, transcript, wait_for_exit, wait_for_file,
+    write_script,
+};
 use cnb_support::{EarlierBuildpack, Lifecycle, fir_dyno_env};
-
-/// The longest the test waits for the clock to run its every-second job, or to stop after
-/// SIGTERM: a failsafe against hanging, not a measurement.
-const PATIENCE: Duration = Duration::from_secs(60);
 
 /// A language buildpack before this one in the group, with one launch layer that sets
 /// variables through every kind of env file and through exec.d.
@@ -242,28 +240,4 @@ fn cnb_builds_rebuilds_from_cache_and_the_clock_process_runs() {
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// Polls until `path` exists, the child exits, or PATIENCE passes; says whether it exists.
-fn wait_for_file(path: &Path, child: &mut Child) -> bool {
-    let deadline = Instant::now() + PATIENCE;
-    while Instant::now() < deadline && !path.is_file() {
-        if matches!(child.try_wait(), Ok(Some(_))) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    path.is_file()
-}
-
-/// Polls until the child exits or PATIENCE passes; says whether it exited.
-fn wait_for_exit(child: &mut Child) -> bool {
-    let deadline = Instant::now() + PATIENCE;
-    while Instant::now() < deadline {
-        if matches!(child.try_wait(), Ok(Some(_))) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    false
 }

@@ -155,3 +155,31 @@ pub fn entries(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// The longest the end-to-end tests wait for a launched clock to run its every-second job,
+/// or to stop after SIGTERM: a failsafe against hanging, not a measurement.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Polls until `path` exists, the child exits, or PATIENCE passes; says whether it exists.
+pub fn wait_for_file(path: &Path, child: &mut std::process::Child) -> bool {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while std::time::Instant::now() < deadline && !path.is_file() {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    path.is_file()
+}
+
+/// Polls until the child exits or PATIENCE passes; says whether it exited.
+pub fn wait_for_exit(child: &mut std::process::Child) -> bool {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while std::time::Instant::now() < deadline {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    false
+}
