@@ -40,28 +40,10 @@ pub fn describe_error(error: reqwest::Error, url: &SecretUrl) -> String {
 
 /// A random (version 4) UUID, lower-case and hyphenated: one per run, shared by every
 /// service that pairs a start with its end (healthchecks `rid`, Cronitor `series`,
-/// Sentry `check_in_id`, the webhook's `run_id`).
+/// Sentry `check_in_id`, the webhook's `run_id`). The same generator as the Platform
+/// API's `Request-Id`s.
 pub fn new_uuid() -> String {
-    use ring::rand::SecureRandom as _;
-    let mut bytes = [0_u8; 16];
-    if ring::rand::SystemRandom::new().fill(&mut bytes).is_err() {
-        // No system randomness: fall back on the clock and a counter, still unique here.
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        bytes = nanos.to_le_bytes();
-    }
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    crate::heroku::request_id::new_request_id()
 }
 
 #[cfg(test)]
